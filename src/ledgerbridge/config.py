@@ -1,0 +1,23 @@
+"""Settings from the environment (``LEDGERBRIDGE_*``); CLI flags override them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./ledgerbridge.db"
+DEFAULT_KEY_FILE = Path(".ledgerbridge.key")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGERBRIDGE_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    base_currency: str = "USD"
+    secret_key: str | None = None
+    """Fernet key that encrypts connection secrets; read from ``key_file`` when unset."""
+    key_file: Path = DEFAULT_KEY_FILE
+    fx_provider: str = "ecb"
+    log_format: str | None = None
+    """``console`` or ``json``; by default console on a terminal, JSON otherwise."""

@@ -1,0 +1,80 @@
+"""Read models: trial balance and journal, in the JSON shapes of the published interface."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ledgerbridge.ledger.serialize import entry_dict
+from ledgerbridge.money import Money
+from ledgerbridge.store.database import Database
+from ledgerbridge.store.entries import BalanceRow, PostedEntry
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    base_currency: str
+    as_of: dt.date | None
+    rows: tuple[BalanceRow, ...]
+
+    @property
+    def total_debit(self) -> Money:
+        return sum((r.debit for r in self.rows), Money.zero(self.base_currency))
+
+    @property
+    def total_credit(self) -> Money:
+        return sum((r.credit for r in self.rows), Money.zero(self.base_currency))
+
+    def balance_of(self, code: str) -> Money:
+        for row in self.rows:
+            if row.code == code:
+                return row.balance
+        return Money.zero(self.base_currency)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "base_currency": self.base_currency,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "accounts": [
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "type": r.type.value,
+                    "debit": r.debit.format(),
+                    "credit": r.credit.format(),
+                    "balance": r.balance.format(),
+                }
+                for r in self.rows
+            ],
+            "total_debit": self.total_debit.format(),
+            "total_credit": self.total_credit.format(),
+        }
+
+
+def trial_balance(db: Database, *, as_of: dt.date | None = None) -> TrialBalance:
+    with UnitOfWork(db) as uow:
+        base = uow.book.require().base_currency
+        rows = uow.entries.trial_balance(base, as_of)
+    return TrialBalance(base, as_of, tuple(rows))
+
+
+def journal(
+    db: Database, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> list[PostedEntry]:
+    with UnitOfWork(db) as uow:
+        uow.book.require()
+        return uow.entries.list(date_from=date_from, date_to=date_to)
+
+
+def journal_json(
+    entries: list[PostedEntry], date_from: dt.date | None, date_to: dt.date | None
+) -> dict[str, Any]:
+    return {
+        "from": date_from.isoformat() if date_from else None,
+        "to": date_to.isoformat() if date_to else None,
+        "entries": [
+            {**entry_dict(p.entry, p.id), "reversed_by": p.reversed_by} for p in entries
+        ],
+    }

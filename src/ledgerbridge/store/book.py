@@ -1,0 +1,48 @@
+"""The book's own settings: its base currency, fixed once at ``init``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+
+from ledgerbridge.errors import LedgerBridgeError
+from ledgerbridge.store.tables import book
+
+
+class BookNotInitialised(LedgerBridgeError):
+    code = "book_not_initialised"
+
+    def __init__(self) -> None:
+        super().__init__("this database has no book yet: run `ledgerbridge init` first")
+
+
+@dataclass(frozen=True, slots=True)
+class BookSettings:
+    base_currency: str
+    chart: str
+    created_at: dt.datetime
+
+
+class BookRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self) -> BookSettings | None:
+        row = self.conn.execute(select(book).where(book.c.id == 1)).one_or_none()
+        if row is None:
+            return None
+        return BookSettings(row.base_currency, row.chart, row.created_at)
+
+    def require(self) -> BookSettings:
+        settings = self.get()
+        if settings is None:
+            raise BookNotInitialised()
+        return settings
+
+    def create(self, base_currency: str, chart: str, now: dt.datetime) -> BookSettings:
+        self.conn.execute(
+            insert(book).values(id=1, base_currency=base_currency, chart=chart, created_at=now)
+        )
+        return BookSettings(base_currency, chart, now)

@@ -1,0 +1,131 @@
+"""The schema of our own tables. Every constraint is named (see ``NAMING``) so that Alembic and
+:mod:`ledgerbridge.store.errors` agree on what a violation means.
+
+Money columns hold integer minor units (``*_minor``) next to a ``CHAR(3)`` currency; rates are
+exact decimal text. Journal rows are append-only: triggers (see the initial migration) refuse
+UPDATE and DELETE on them, and the audit chain records what each entry said when posted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+book = Table(
+    "book",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base_currency", String(3), nullable=False),
+    Column("chart", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+"""One row: the book's base currency, fixed at ``init``."""
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("type", String(10), nullable=False),
+    Column("currency", String(3), nullable=True),
+    Column("role", String(120), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("code", name="uq_accounts_code"),
+    UniqueConstraint("role", name="uq_accounts_role"),
+    CheckConstraint("type IN ('asset', 'liability', 'equity', 'revenue', 'expense')", name="type"),
+)
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("date", Date, nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("source_connection", String(120), nullable=False),
+    Column("source_external_id", String(255), nullable=False),
+    Column("source_kind", String(80), nullable=False),
+    Column("reverses_entry_id", Integer, ForeignKey("journal_entries.id"), nullable=True),
+    Column("mapping_version", Integer, nullable=True),
+    Column("dimensions", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "source_connection",
+        "source_external_id",
+        "source_kind",
+        name="uq_journal_entries_source_key",
+    ),
+    UniqueConstraint("reverses_entry_id", name="uq_journal_entries_reverses_entry_id"),
+)
+
+journal_lines = Table(
+    "journal_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("journal_entries.id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("side", String(6), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("base_amount_minor", BigInteger, nullable=False),
+    Column("rate", String(40), nullable=False),
+    Column("rate_date", Date, nullable=True),
+    Column("rate_source", String(80), nullable=True),
+    Column("memo", Text, nullable=False),
+    Column("dimensions", JSON, nullable=False),
+    UniqueConstraint("entry_id", "line_no", name="uq_journal_lines_entry_id"),
+    CheckConstraint("side IN ('debit', 'credit')", name="side"),
+    CheckConstraint("amount_minor > 0", name="amount_positive"),
+    CheckConstraint("base_amount_minor >= 0", name="base_amount_not_negative"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("action", String(60), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("hash_version", Integer, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("hash", name="uq_audit_log_hash"),
+)
+"""Append-only hash chain: ``hash = sha256(prev_hash ‖ payload)`` over the stored bytes."""
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+"""The chain's tip. Writers lock this row (``FOR UPDATE``) so appends are serialised."""

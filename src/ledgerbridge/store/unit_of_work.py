@@ -1,0 +1,77 @@
+"""One transaction, its repositories, and the side effects that must wait for its commit.
+
+Services write ``with UnitOfWork(db) as uow: ...; uow.commit()``. Leaving the block without
+``commit()`` rolls back. Callbacks registered with :meth:`UnitOfWork.after_commit` (metrics,
+notifications, waking a worker) run only once the data they describe is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ledgerbridge.store.accounts import AccountRepository
+from ledgerbridge.store.audit import AuditLog
+from ledgerbridge.store.book import BookRepository
+from ledgerbridge.store.database import Database, StoreUnavailable
+from ledgerbridge.store.entries import EntryRepository
+
+
+class UnitOfWork:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._callbacks: list[Callable[[], None]] = []
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        try:
+            self._conn = self.db.engine.connect()
+            self._conn.begin()
+        except OperationalError as exc:
+            if self._conn is not None:
+                self._conn.close()
+            raise StoreUnavailable(f"cannot reach the database at {self.db.url}") from exc
+        self.book = BookRepository(self._conn)
+        self.accounts = AccountRepository(self._conn)
+        self.entries = EntryRepository(self._conn, self.accounts)
+        self.audit = AuditLog(self._conn)
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        assert self._conn is not None, "UnitOfWork used outside its with-block"
+        return self._conn
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def commit(self) -> None:
+        try:
+            self.connection.commit()
+        except OperationalError as exc:
+            raise StoreUnavailable("the database refused the commit") from exc
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        self._callbacks.clear()
+        if self._conn is not None and self._conn.in_transaction():
+            self._conn.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        except DBAPIError:  # pragma: no cover - connection already gone
+            pass
+        finally:
+            if self._conn is not None:
+                self._conn.close()
