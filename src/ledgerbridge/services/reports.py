@@ -74,7 +74,5 @@ def journal_json(
     return {
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
-        "entries": [
-            {**entry_dict(p.entry, p.id), "reversed_by": p.reversed_by} for p in entries
-        ],
+        "entries": [{**entry_dict(p.entry, p.id), "reversed_by": p.reversed_by} for p in entries],
     }

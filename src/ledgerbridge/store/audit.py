@@ -50,6 +50,13 @@ class ChainBreak:
     reason: str
 
 
+def _as_bytes(value: object) -> bytes:
+    """Stored payload bytes; a tamperer may have turned the blob into text, so accept both."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return bytes(value)  # type: ignore[call-overload]
+
+
 class AuditLog:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -97,7 +104,7 @@ class AuditLog:
                     row.action,
                     row.created_at,
                     row.prev_hash,
-                    bytes(row.payload),
+                    _as_bytes(row.payload),
                     row.hash,
                 )
             last = int(rows[-1].seq)

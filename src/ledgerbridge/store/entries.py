@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, and_, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ledgerbridge.errors import LedgerBridgeError, NotFound
 from ledgerbridge.ledger.accounts import AccountType
 from ledgerbridge.ledger.entries import JournalEntry, JournalLine, Side, SourceKey
+from ledgerbridge.ledger.serialize import entry_dict
 from ledgerbridge.money import Money
 from ledgerbridge.store.accounts import AccountRepository
 from ledgerbridge.store.errors import constraint_name
@@ -174,6 +176,11 @@ class EntryRepository:
         return self._load(and_(True, *conditions))
 
     def _load(self, condition: Any) -> list[PostedEntry]:
+        rows = self._entry_rows(condition)
+        lines = self._lines([row.id for row in rows])
+        return [self._to_posted(row, lines[row.id]) for row in rows]
+
+    def _entry_rows(self, condition: Any) -> Sequence[Row[Any]]:
         original = journal_entries.alias("original")
         reversal = journal_entries.alias("reversal")
         rows = self.conn.execute(
@@ -189,8 +196,7 @@ class EntryRepository:
             .where(condition)
             .order_by(journal_entries.c.date, journal_entries.c.id)
         ).all()
-        lines = self._lines([row.id for row in rows])
-        return [self._to_posted(row, lines[row.id]) for row in rows]
+        return rows
 
     def _lines(self, entry_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
         found: dict[int, list[Row[Any]]] = defaultdict(list)
@@ -207,38 +213,63 @@ class EntryRepository:
         return found
 
     @staticmethod
-    def _to_posted(row: Row[Any], line_rows: list[Row[Any]]) -> PostedEntry:
+    def _fields(
+        row: Row[Any], line_rows: list[Row[Any]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The stored values of an entry and its lines, exactly as stored, not yet validated."""
         base = row.base_currency
-        lines = tuple(
-            JournalLine(
-                account=lr.code,
-                side=Side(lr.side),
-                amount=Money.from_minor(lr.amount_minor, lr.currency),
-                base_amount=Money.from_minor(lr.base_amount_minor, base),
-                rate=Decimal(lr.rate),
-                rate_date=lr.rate_date,
-                rate_source=lr.rate_source,
-                memo=lr.memo,
-                dimensions=lr.dimensions or {},
-            )
+        lines = [
+            {
+                "account": lr.code,
+                "side": Side(lr.side),
+                "amount": Money.from_minor(lr.amount_minor, lr.currency),
+                "base_amount": Money.from_minor(lr.base_amount_minor, base),
+                "rate": Decimal(lr.rate),
+                "rate_date": lr.rate_date,
+                "rate_source": lr.rate_source,
+                "memo": lr.memo,
+                "dimensions": lr.dimensions or {},
+            }
             for lr in line_rows
-        )
+        ]
         reverses = (
             SourceKey(row.rev_connection, row.rev_external_id, row.rev_kind)
             if row.rev_connection is not None
             else None
         )
-        entry = JournalEntry(
-            date=row.date,
-            description=row.description,
-            base_currency=base,
-            source=SourceKey(row.source_connection, row.source_external_id, row.source_kind),
-            lines=lines,
-            reverses=reverses,
-            dimensions=row.dimensions or {},
-            mapping_version=row.mapping_version,
-        )
-        return PostedEntry(row.id, entry, row.created_at, row.reversed_by)
+        entry = {
+            "date": row.date,
+            "description": row.description,
+            "base_currency": base,
+            "source": SourceKey(row.source_connection, row.source_external_id, row.source_kind),
+            "reverses": reverses,
+            "dimensions": row.dimensions or {},
+            "mapping_version": row.mapping_version,
+        }
+        return entry, lines
+
+    def _to_posted(self, row: Row[Any], line_rows: list[Row[Any]]) -> PostedEntry:
+        entry, lines = self._fields(row, line_rows)
+        journal_entry = JournalEntry(**entry, lines=tuple(JournalLine(**line) for line in lines))
+        return PostedEntry(row.id, journal_entry, row.created_at, row.reversed_by)
+
+    def stored_dicts(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every entry as plain data straight from its rows, without the balance checks, so
+        that an audit can describe an entry someone has edited into an invalid state."""
+        rows = self._entry_rows(and_(True))
+        lines = self._lines([row.id for row in rows])
+        for row in rows:
+            entry, line_fields = self._fields(row, lines[row.id])
+            yield (
+                row.id,
+                entry_dict(
+                    cast(
+                        JournalEntry,
+                        SimpleNamespace(**entry, lines=[SimpleNamespace(**f) for f in line_fields]),
+                    ),
+                    row.id,
+                ),
+            )
 
     def trial_balance(self, base_currency: str, as_of: dt.date | None = None) -> list[BalanceRow]:
         """Debit and credit totals per account in the base currency, as a SQL aggregate."""
