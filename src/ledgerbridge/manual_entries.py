@@ -119,10 +119,27 @@ def _base(raw: Mapping[str, Any], amount: Money, base: str, path: str) -> tuple[
     )
 
 
+def entries_from_document(document: object, *, base_currency: str) -> list[JournalEntry]:
+    """One entry, or several under ``entries:``; problems are named ``entries[2].lines[0]…``."""
+    if isinstance(document, Mapping) and "entries" in document:
+        items = document["entries"]
+        if not isinstance(items, list) or not items:
+            raise InvalidInput("entries must be a non-empty list", field="entries")
+        found = []
+        for index, item in enumerate(items):
+            try:
+                found.append(entry_from_document(item, base_currency=base_currency))
+            except InvalidInput as exc:
+                path = f"entries[{index}]" + (f".{exc.field}" if exc.field else "")
+                raise InvalidInput(f"entries[{index}]: {exc.message}", field=path) from None
+        return found
+    return [entry_from_document(document, base_currency=base_currency)]
+
+
 def entry_from_document(document: object, *, base_currency: str) -> JournalEntry:
     """Build a balanced entry from a parsed document; raises InvalidInput or UnbalancedEntry."""
     if not isinstance(document, Mapping):
-        raise InvalidInput("the file must hold one entry: date, description and lines")
+        raise InvalidInput("the file must hold an entry: date, description and lines")
     for required in ("date", "lines"):
         if required not in document:
             raise InvalidInput(f"{required} is missing", field=required)

@@ -19,7 +19,7 @@ from ledgerbridge.cli.common import (
     print_json,
 )
 from ledgerbridge.ledger.serialize import entry_dict
-from ledgerbridge.manual_entries import entry_from_document, load_document
+from ledgerbridge.manual_entries import entries_from_document, load_document
 from ledgerbridge.services import books
 from ledgerbridge.store.entries import PostedEntry
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -35,19 +35,22 @@ def post(
     database_url: DatabaseUrl = None,
     json_output: JsonOutput = False,
 ) -> None:
-    """Post a manual entry. Posting the same file twice posts it once."""
+    """Post a manual entry (or several under `entries:`), all or nothing. Posting the same
+    file twice posts it once."""
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     db = open_db(database_url)
     with UnitOfWork(db) as uow:
         base = uow.book.require().base_currency
-    entry = entry_from_document(load_document(text, filename=file), base_currency=base)
-    result = books.post_entry(db, entry)
+    entries = entries_from_document(load_document(text, filename=file), base_currency=base)
+    results = books.post_entries(db, entries)
     if json_output:
-        print_json({"entry_id": result.entry_id, "created": result.created})
-    elif result.created:
-        console.print(f"Posted entry {result.entry_id}.")
-    else:
-        console.print(f"Already posted as entry {result.entry_id}; nothing new was written.")
+        print_json({"entries": [{"entry_id": r.entry_id, "created": r.created} for r in results]})
+        return
+    for result in results:
+        if result.created:
+            console.print(f"Posted entry {result.entry_id}.")
+        else:
+            console.print(f"Already posted as entry {result.entry_id}; nothing new was written.")
 
 
 @entries_app.command("reverse")

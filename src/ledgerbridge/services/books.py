@@ -148,6 +148,17 @@ def post_entry(db: Database, entry: JournalEntry, *, clock: Clock = utcnow) -> P
     return result
 
 
+def post_entries(
+    db: Database, entries: list[JournalEntry], *, clock: Clock = utcnow
+) -> list[PostResult]:
+    """Post several entries all-or-nothing: one bad entry writes none of them."""
+    with UnitOfWork(db) as uow:
+        now = clock()
+        results = [post_in(uow, entry, now=now) for entry in entries]
+        uow.commit()
+    return results
+
+
 def reverse_entry(
     db: Database,
     entry_id: int,

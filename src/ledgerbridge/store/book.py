@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.store.tables import book
@@ -30,7 +31,14 @@ class BookRepository:
         self.conn = conn
 
     def get(self) -> BookSettings | None:
-        row = self.conn.execute(select(book).where(book.c.id == 1)).one_or_none()
+        try:
+            with self.conn.begin_nested():
+                row = self.conn.execute(select(book).where(book.c.id == 1)).one_or_none()
+        except (OperationalError, ProgrammingError) as exc:
+            # A database nobody has run `init` on has no tables at all.
+            if "no such table" in str(exc) or "UndefinedTable" in type(exc.orig).__name__:
+                return None
+            raise
         if row is None:
             return None
         return BookSettings(row.base_currency, row.chart, row.created_at)
