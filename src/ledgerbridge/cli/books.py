@@ -75,7 +75,7 @@ def list_accounts(database_url: DatabaseUrl = None, json_output: JsonOutput = Fa
     """Every account with its code, name, type, currency and role."""
     with UnitOfWork(open_db(database_url)) as uow:
         uow.book.require()
-        stored = uow.accounts.list()
+        stored = uow.accounts.all()
     if json_output:
         print_json(
             {

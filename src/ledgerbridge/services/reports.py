@@ -65,7 +65,7 @@ def journal(
 ) -> list[PostedEntry]:
     with UnitOfWork(db) as uow:
         uow.book.require()
-        return uow.entries.list(date_from=date_from, date_to=date_to)
+        return uow.entries.find(date_from=date_from, date_to=date_to)
 
 
 def journal_json(

@@ -81,7 +81,7 @@ class AccountRepository:
         )
         return {row.role: row.code for row in rows}
 
-    def list(self) -> Sequence[StoredAccount]:
+    def all(self) -> Sequence[StoredAccount]:
         rows = self.conn.execute(select(accounts).order_by(accounts.c.code))
         return [_row_to_account(row) for row in rows]
 

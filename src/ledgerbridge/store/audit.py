@@ -54,7 +54,7 @@ def _as_bytes(value: object) -> bytes:
     """Stored payload bytes; a tamperer may have turned the blob into text, so accept both."""
     if isinstance(value, str):
         return value.encode("utf-8")
-    return bytes(value)  # type: ignore[call-overload]
+    return bytes(value)  # type: ignore[call-overload, no-any-return]
 
 
 class AuditLog:

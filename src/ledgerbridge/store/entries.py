@@ -156,7 +156,7 @@ class EntryRepository:
             raise NotFound(f"there is no entry {entry_id}", field="id")
         return found[0]
 
-    def list(
+    def find(
         self,
         *,
         date_from: dt.date | None = None,
