@@ -117,7 +117,14 @@ def rename_account(db: Database, code: str, name: str, *, clock: Clock = utcnow)
     return stored
 
 
-def post_in(uow: UnitOfWork, entry: JournalEntry, *, now: dt.datetime) -> PostResult:
+def post_in(
+    uow: UnitOfWork,
+    entry: JournalEntry,
+    *,
+    now: dt.datetime,
+    event_id: int | None = None,
+    subject: str | None = None,
+) -> PostResult:
     """Post ``entry`` inside the caller's unit of work; idempotent on its source key.
 
     Raises BaseCurrencyMismatch, UnknownAccount, CurrencyNotAllowed. A source already posted
@@ -133,10 +140,13 @@ def post_in(uow: UnitOfWork, entry: JournalEntry, *, now: dt.datetime) -> PostRe
     if existing is not None:
         return PostResult(existing, created=False)
     try:
-        entry_id = uow.entries.add(entry, now=now)
+        entry_id = uow.entries.add(entry, now=now, event_id=event_id, subject=subject)
     except AlreadyPosted as exc:
         return PostResult(exc.entry_id, created=False)
-    uow.audit.append("entry.posted", entry_dict(entry, entry_id), now=now)
+    record = entry_dict(entry, entry_id)
+    if event_id is not None:
+        record["event_id"] = event_id
+    uow.audit.append("entry.posted", record, now=now)
     return PostResult(entry_id, created=True)
 
 

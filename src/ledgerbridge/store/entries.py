@@ -83,7 +83,14 @@ class EntryRepository:
             )
         ).scalar_one_or_none()
 
-    def add(self, entry: JournalEntry, *, now: dt.datetime) -> int:
+    def add(
+        self,
+        entry: JournalEntry,
+        *,
+        now: dt.datetime,
+        event_id: int | None = None,
+        subject: str | None = None,
+    ) -> int:
         """Insert ``entry``; raises AlreadyPosted if its source key is taken."""
         line_rows = [self._line_row(i, line) for i, line in enumerate(entry.lines)]
         reverses_id = self._reversed_id(entry)
@@ -101,6 +108,8 @@ class EntryRepository:
                         mapping_version=entry.mapping_version,
                         dimensions=dict(entry.dimensions),
                         created_at=now,
+                        event_id=event_id,
+                        subject=subject,
                     )
                 )
                 key = result.inserted_primary_key
@@ -163,8 +172,14 @@ class EntryRepository:
         date_to: dt.date | None = None,
         source_connection: str | None = None,
         source_external_ids: Iterable[str] | None = None,
+        subject: str | None = None,
+        event_id: int | None = None,
     ) -> list[PostedEntry]:
         conditions = []
+        if subject is not None:
+            conditions.append(journal_entries.c.subject == subject)
+        if event_id is not None:
+            conditions.append(journal_entries.c.event_id == event_id)
         if date_from is not None:
             conditions.append(journal_entries.c.date >= date_from)
         if date_to is not None:
@@ -260,16 +275,11 @@ class EntryRepository:
         lines = self._lines([row.id for row in rows])
         for row in rows:
             entry, line_fields = self._fields(row, lines[row.id])
-            yield (
-                row.id,
-                entry_dict(
-                    cast(
-                        JournalEntry,
-                        SimpleNamespace(**entry, lines=[SimpleNamespace(**f) for f in line_fields]),
-                    ),
-                    row.id,
-                ),
-            )
+            shaped = SimpleNamespace(**entry, lines=[SimpleNamespace(**f) for f in line_fields])
+            data = entry_dict(cast(JournalEntry, shaped), row.id)
+            if row.event_id is not None:
+                data["event_id"] = row.event_id
+            yield row.id, data
 
     def trial_balance(self, base_currency: str, as_of: dt.date | None = None) -> list[BalanceRow]:
         """Debit and credit totals per account in the base currency, as a SQL aggregate."""

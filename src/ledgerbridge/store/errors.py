@@ -18,6 +18,8 @@ _SQLITE_COLUMNS = {
     "journal_entries.reverses_entry_id": "uq_journal_entries_reverses_entry_id",
     "accounts.code": "uq_accounts_code",
     "accounts.role": "uq_accounts_role",
+    "connections.name": "uq_connections_name",
+    "inbox_events.connection_id, inbox_events.external_id": "uq_inbox_events_delivery",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -75,6 +76,11 @@ journal_entries = Table(
     Column("mapping_version", Integer, nullable=True),
     Column("dimensions", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", Integer, nullable=True, index=True),
+    # event_id: the inbox event this entry was posted from (none for manual entries).
+    Column("subject", String(255), nullable=True),
+    # subject: the platform object the entry is about (order, payout, dispute id), so the
+    # posting of a later event can find what was booked for the same object.
     UniqueConstraint(
         "source_connection",
         "source_external_id",
@@ -82,6 +88,7 @@ journal_entries = Table(
         name="uq_journal_entries_source_key",
     ),
     UniqueConstraint("reverses_entry_id", name="uq_journal_entries_reverses_entry_id"),
+    Index("ix_journal_entries_subject", "source_connection", "subject"),
 )
 
 journal_lines = Table(
@@ -129,3 +136,44 @@ audit_head = Table(
     CheckConstraint("id = 1", name="single_row"),
 )
 """The chain's tip. Writers lock this row (``FOR UPDATE``) so appends are serialised."""
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("clearing_account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("secret_encrypted", Text, nullable=False),
+    # secret_encrypted: the webhook signing secret, Fernet-encrypted with the book's key.
+    Column("api_url", String(500), nullable=True),
+    Column("api_token_encrypted", Text, nullable=True),
+    Column("settings", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", name="uq_connections_name"),
+)
+
+inbox_events = Table(
+    "inbox_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connection_id", Integer, ForeignKey("connections.id"), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    # external_id: the platform's delivery or event id; what makes a redelivery a duplicate.
+    Column("topic", String(120), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    # body: the request body byte for byte, so a parser fix can replay history.
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("notices", JSON, nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("connection_id", "external_id", name="uq_inbox_events_delivery"),
+    CheckConstraint("status IN ('received', 'posted', 'ignored', 'failed', 'dead')", name="status"),
+    Index("ix_inbox_events_due", "status", "next_attempt_at"),
+)
+"""Raw-first inbox: every verified delivery, stored before it is parsed."""

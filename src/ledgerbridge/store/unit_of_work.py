@@ -16,8 +16,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from ledgerbridge.store.accounts import AccountRepository
 from ledgerbridge.store.audit import AuditLog
 from ledgerbridge.store.book import BookRepository
+from ledgerbridge.store.connections import ConnectionRepository
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.entries import EntryRepository
+from ledgerbridge.store.inbox import InboxRepository
 
 
 class UnitOfWork:
@@ -38,6 +40,8 @@ class UnitOfWork:
         self.accounts = AccountRepository(self._conn)
         self.entries = EntryRepository(self._conn, self.accounts)
         self.audit = AuditLog(self._conn)
+        self.connections = ConnectionRepository(self._conn)
+        self.inbox = InboxRepository(self._conn)
         return self
 
     @property
