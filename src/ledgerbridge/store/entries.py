@@ -329,6 +329,12 @@ class EntryRepository:
             for row in rows
         ]
 
+    def event_id_of(self, entry_id: int) -> int | None:
+        """The inbox event an entry was posted from, if any."""
+        return self.conn.execute(
+            select(journal_entries.c.event_id).where(journal_entries.c.id == entry_id)
+        ).scalar_one_or_none()
+
     def count(self) -> int:
         return int(
             self.conn.execute(select(func.count()).select_from(journal_entries)).scalar_one()

@@ -1,0 +1,1 @@
+"""HTTP edge: webhooks, health, metrics (and later the JSON API and dashboard)."""

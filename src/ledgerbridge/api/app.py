@@ -1,0 +1,114 @@
+"""The FastAPI application and what it holds: the database, open connections, the worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from ledgerbridge import __version__
+from ledgerbridge.api import errors, webhooks
+from ledgerbridge.api.metrics import Metrics
+from ledgerbridge.clock import utcnow
+from ledgerbridge.pipeline.ingest import ConnectionDirectory
+from ledgerbridge.pipeline.worker import WorkerLoop
+from ledgerbridge.secrets_box import SecretBox
+from ledgerbridge.store.database import Database
+from ledgerbridge.store.inbox import EventStatus
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+DEFAULT_MAX_BODY = 1024 * 1024
+"""1 MiB: Shopify's largest order payloads are a few hundred KiB."""
+
+
+@dataclass
+class AppState:
+    db: Database
+    box: SecretBox
+    directory: ConnectionDirectory
+    metrics: Metrics
+    loop: WorkerLoop | None = None
+    clock: Callable[[], dt.datetime] = utcnow
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    max_backlog: int = 10_000
+    max_dead: int = 100
+    on_stored: Callable[[int], None] | None = field(default=None)
+
+
+def create_app(state: AppState) -> FastAPI:
+    if state.loop is not None and state.on_stored is None:
+        state.on_stored = state.loop.wake
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if state.loop is not None:
+            state.loop.start()
+        try:
+            yield
+        finally:
+            if state.loop is not None:
+                await run_in_threadpool(state.loop.stop)
+
+    app = FastAPI(title="ledgerbridge", version=__version__, lifespan=lifespan)
+    app.state.ledgerbridge = state
+    errors.install(app)
+    app.include_router(webhooks.router)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        return _readiness(state)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        _refresh_gauges(state)
+        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _queue_figures(state: AppState) -> tuple[int, int, float]:
+    with UnitOfWork(state.db) as uow:
+        counts = uow.inbox.counts()
+        oldest = uow.inbox.oldest_pending()
+    backlog = sum(n for (_, status), n in counts.items() if status in ("received", "failed"))
+    dead = sum(n for (_, status), n in counts.items() if status == EventStatus.DEAD.value)
+    age = (state.clock() - oldest).total_seconds() if oldest else 0.0
+    return backlog, dead, max(age, 0.0)
+
+
+def _refresh_gauges(state: AppState) -> None:
+    backlog, dead, age = _queue_figures(state)
+    state.metrics.backlog.set(backlog)
+    state.metrics.dead.set(dead)
+    state.metrics.oldest_unposted.set(age)
+
+
+def _readiness(state: AppState) -> JSONResponse:
+    try:
+        with state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        backlog, dead, age = _queue_figures(state)
+    except Exception:  # any failure to reach the store means not ready
+        return JSONResponse(
+            status_code=503, content={"ready": False, "reason": "database unreachable"}
+        )
+    problems = []
+    if backlog > state.max_backlog:
+        problems.append(f"backlog {backlog} over {state.max_backlog}")
+    if dead > state.max_dead:
+        problems.append(f"dead letters {dead} over {state.max_dead}")
+    body = {"ready": not problems, "backlog": backlog, "dead": dead, "oldest_unposted_s": age}
+    if problems:
+        body["reason"] = "; ".join(problems)
+    return JSONResponse(status_code=503 if problems else 200, content=body)

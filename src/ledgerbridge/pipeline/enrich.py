@@ -1,0 +1,33 @@
+"""Detail some events need from the platform's API before they can be posted exactly.
+
+This is the only I/O between reading an inbox row and posting it, and it runs *outside* the
+database transaction. Without API credentials it fetches nothing: the connector then posts
+what the webhook alone carries and leaves a notice saying what is missing (a connection
+without a token must still work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ledgerbridge.connectors.base import load_object
+from ledgerbridge.connectors.stripe_api import StripeApi
+from ledgerbridge.services.connections import OpenConnection
+
+STRIPE_API = "https://api.stripe.com"
+
+
+def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:
+    """The ``extra`` mapping the connector's ``parse`` takes for this delivery."""
+    settings = connection.stored.settings
+    if connection.platform != "stripe":
+        return {}
+    extra: dict[str, Any] = {"post_charges": bool(settings.get("post_charges", True))}
+    if topic == "payout.paid" and connection.api_token:
+        payout = load_object(body).get("data", {}).get("object", {})
+        payout_id = payout.get("id") if isinstance(payout, dict) else None
+        if isinstance(payout_id, str):
+            api = StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token)
+            extra["balance_transactions"] = api.balance_transactions_for_payout(payout_id)
+    return extra

@@ -1,0 +1,105 @@
+"""Receiving a delivery: verify, store the raw bytes, acknowledge. Nothing is parsed here.
+
+The order is the product's promise: a delivery is *verified* against the connection's secret,
+then *stored* byte for byte with its headers under ``(connection, dedupe key)``, and only once
+that row is committed is it acknowledged (202). A duplicate delivery finds the row already
+there and is acknowledged too, so the platform stops retrying, but nothing new is written.
+Parsing and posting happen later, in the worker, where a failure can be retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ledgerbridge.connectors import connector_for
+from ledgerbridge.secrets_box import SecretBox
+from ledgerbridge.services.connections import OpenConnection, open_connection
+from ledgerbridge.store.database import Database
+from ledgerbridge.store.inbox import EventStatus
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+KEPT_HEADERS_DENY = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Request headers never stored: credentials of the caller, not part of the delivery."""
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    event_id: int
+    duplicate: bool
+    status: EventStatus
+    topic: str
+
+
+class ConnectionDirectory:
+    """Connections by name with their secrets open, cached briefly.
+
+    Every webhook needs its connection's secret before anything else; reading and decrypting it
+    per request would put a query and a Fernet decrypt on the hot path. Entries live
+    ``ttl_s`` seconds, so a new or changed connection takes effect within that time.
+    """
+
+    def __init__(self, db: Database, box: SecretBox, *, ttl_s: float = 5.0) -> None:
+        self.db = db
+        self.box = box
+        self.ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, OpenConnection]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> OpenConnection:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(name)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[1]
+        with UnitOfWork(self.db) as uow:
+            stored = uow.connections.get(name)
+        opened = open_connection(stored, self.box)
+        with self._lock:
+            self._cache[name] = (now, opened)
+        return opened
+
+
+def receive(
+    db: Database,
+    directory: ConnectionDirectory,
+    connection_name: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: dt.datetime,
+    on_stored: Callable[[int], None] | None = None,
+) -> Receipt:
+    """Verify and durably store one delivery.
+
+    Raises UnknownConnection (404), SignatureInvalid / TimestampOutsideTolerance (401),
+    PayloadInvalid (400), StoreUnavailable (503). ``on_stored`` runs after the commit, with the
+    event id, for a new delivery that the worker should post.
+    """
+    connection = directory.get(connection_name)
+    connector = connector_for(connection.platform)
+    connector.verify(body, headers, connection.secret, now=now)
+    delivery = connector.delivery(body, headers)
+    status = (
+        EventStatus.RECEIVED
+        if delivery.topic in connector.supported_topics
+        else EventStatus.IGNORED
+    )
+    kept = {k.lower(): v for k, v in headers.items() if k.lower() not in KEPT_HEADERS_DENY}
+    with UnitOfWork(db) as uow:
+        event_id, duplicate = uow.inbox.store(
+            connection_id=connection.stored.id,
+            external_id=delivery.external_id,
+            topic=delivery.topic,
+            status=status,
+            headers=kept,
+            body=body,
+            now=now,
+        )
+        if on_stored is not None and not duplicate and status is EventStatus.RECEIVED:
+            uow.after_commit(lambda: on_stored(event_id))
+        uow.commit()
+    return Receipt(event_id, duplicate, status, delivery.topic)

@@ -1,0 +1,87 @@
+"""What the worker loads from the ledger before it calls a posting rule.
+
+Rules are pure (see :mod:`ledgerbridge.posting.prior`), so the worker gathers, per event:
+
+* the **account map**: every role the chart assigns, plus the connection's gateway routing;
+* the **subject** of the event: the platform object it is about (order id, dispute id, payout
+  id), stored on each entry so the next event about the same object can find it;
+* the **prior state**: the subject's entries so far, how the order was booked (pending or paid),
+  and the order snapshot it was booked with. The snapshot is not stored twice: it is re-parsed
+  from the raw delivery that posted it, which the inbox keeps byte for byte.
+"""
+
+from __future__ import annotations
+
+from ledgerbridge.connectors import connector_for
+from ledgerbridge.events import (
+    CanonicalEvent,
+    Dispute,
+    OrderCancelled,
+    OrderEdited,
+    OrderPaid,
+    OrderPending,
+    OrderSnapshot,
+    Refund,
+)
+from ledgerbridge.posting.accounts import AccountMap
+from ledgerbridge.posting.prior import Booking, PriorState, dispute_stages
+from ledgerbridge.services.connections import OpenConnection
+from ledgerbridge.store.entries import PostedEntry
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+ORDER_KINDS = ("order_paid", "order_pending", "order_edited")
+
+
+def account_map(uow: UnitOfWork, connection: OpenConnection) -> AccountMap:
+    routing = connection.stored.settings.get("gateway_clearing") or {}
+    return AccountMap.of(uow.accounts.roles(), gateway_clearing=dict(routing))
+
+
+def subject_of(event: CanonicalEvent) -> str:
+    if isinstance(event, OrderPaid | OrderPending | OrderEdited):
+        return event.order.order_id
+    if isinstance(event, OrderCancelled | Refund):
+        return event.order_id
+    if isinstance(event, Dispute):
+        return event.dispute_id
+    return event.external_id
+
+
+def load_prior(uow: UnitOfWork, connection: OpenConnection, event: CanonicalEvent) -> PriorState:
+    posted = uow.entries.find(source_connection=connection.name, subject=subject_of(event))
+    entries = tuple(p.entry for p in posted)
+    if isinstance(event, Dispute):
+        return PriorState(entries=entries, disputes=dispute_stages(entries))
+    if not isinstance(event, OrderPaid | OrderPending | OrderEdited | OrderCancelled | Refund):
+        return PriorState(entries=entries)
+    order_entries = [
+        p for p in posted if p.entry.source.kind in ORDER_KINDS and p.entry.reverses is None
+    ]
+    if not order_entries:
+        return PriorState(entries=entries)
+    booking = (
+        Booking.PAID
+        if any(p.entry.source.kind == "order_paid" for p in order_entries)
+        else Booking.PENDING
+    )
+    snapshot = _booked_snapshot(uow, connection, order_entries[-1], subject_of(event))
+    if snapshot is None:
+        return PriorState(entries=entries)
+    return PriorState(order=snapshot, booking=booking, entries=entries)
+
+
+def _booked_snapshot(
+    uow: UnitOfWork, connection: OpenConnection, posted: PostedEntry, order_id: str
+) -> OrderSnapshot | None:
+    """The order as the delivery that posted ``posted`` described it."""
+    event_id = uow.entries.event_id_of(posted.id)
+    if event_id is None:
+        return None
+    stored = uow.inbox.get(event_id)
+    parsed = connector_for(connection.platform).parse(stored.topic, stored.body, extra={})
+    for candidate in parsed.events:
+        if isinstance(candidate, OrderPaid | OrderPending | OrderEdited) and (
+            candidate.order.order_id == order_id
+        ):
+            return candidate.order
+    return None

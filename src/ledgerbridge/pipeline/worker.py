@@ -1,0 +1,227 @@
+"""The posting worker: claim due inbox events, parse, post, mark — one transaction per event.
+
+For each claimed event:
+
+1. read the raw delivery and its connection (short read, no locks held);
+2. fetch what the platform's API must add (:mod:`.enrich`), outside any transaction;
+3. parse it with the connector into canonical events;
+4. in ONE transaction: lock the inbox row, skip it if another worker already posted it, load
+   what the ledger holds about each event's subject, apply the posting rules, post the entries
+   (idempotent on their source keys) and mark the row posted;
+5. on failure, roll that transaction back and record the attempt: retryable failures come back
+   after a backoff (:mod:`.retry`), permanent ones and exhausted ones go to the dead-letter queue.
+
+Nothing is lost: a crash at any step leaves the row ``received``/``failed`` with an expired
+lease, and the unique source keys make the retry post each entry once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from ledgerbridge.clock import Clock, utcnow
+from ledgerbridge.connectors import connector_for
+from ledgerbridge.connectors.base import UnsupportedTopic
+from ledgerbridge.errors import LedgerBridgeError
+from ledgerbridge.pipeline.enrich import fetch_extra
+from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
+from ledgerbridge.pipeline.retry import RetryPolicy
+from ledgerbridge.posting.rates import RateTable
+from ledgerbridge.posting.rules import post
+from ledgerbridge.secrets_box import SecretBox
+from ledgerbridge.services.books import post_in
+from ledgerbridge.services.connections import open_connection
+from ledgerbridge.store.database import Database, StoreUnavailable
+from ledgerbridge.store.inbox import EventStatus
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("ledgerbridge.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    event_id: int
+    status: EventStatus
+    entry_ids: tuple[int, ...] = ()
+    error: str | None = None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient by nature (store, network, rates, an event that arrived early) or unknown."""
+    if isinstance(exc, LedgerBridgeError):
+        return bool(getattr(exc, "retryable", False)) or isinstance(exc, StoreUnavailable)
+    return True  # a bug or an outage we did not foresee: retry, then dead-letter
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        box: SecretBox,
+        rates: RateTable,
+        *,
+        clock: Clock = utcnow,
+        policy: RetryPolicy | None = None,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        batch: int = 50,
+        rng: random.Random | None = None,
+        on_posted: Callable[[Outcome, dt.datetime], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.box = box
+        self.rates = rates
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.batch = batch
+        self.rng = rng or random.Random()
+        self.on_posted = on_posted
+
+    def claim(self) -> list[int]:
+        with UnitOfWork(self.db) as uow:
+            ids = uow.inbox.claim(now=self.clock(), lease=self.lease, limit=self.batch)
+            uow.commit()
+        return ids
+
+    def run_once(self) -> list[Outcome]:
+        """Claim one batch of due events and process each; returns what happened."""
+        return [self.process(event_id) for event_id in self.claim()]
+
+    def drain(self, *, max_rounds: int = 1000) -> list[Outcome]:
+        """Process until nothing is due (tests and ``ingest``); retries not yet due wait."""
+        outcomes: list[Outcome] = []
+        for _ in range(max_rounds):
+            batch = self.run_once()
+            if not batch:
+                break
+            outcomes.extend(batch)
+        return outcomes
+
+    def process(self, event_id: int) -> Outcome:
+        bound = log.bind(event_id=event_id)
+        try:
+            outcome = self._post(event_id)
+        except UnsupportedTopic as exc:
+            outcome = self._ignore(event_id, exc.message)
+        except Exception as exc:  # every failure is recorded, none is lost
+            outcome = self._failed(event_id, exc)
+        if outcome.status is EventStatus.POSTED:
+            bound.info("event posted", entries=list(outcome.entry_ids))
+            if self.on_posted is not None:
+                self.on_posted(outcome, self.clock())
+        elif outcome.status in (EventStatus.FAILED, EventStatus.DEAD):
+            bound.warning("event not posted", status=outcome.status.value, error=outcome.error)
+        return outcome
+
+    def _post(self, event_id: int) -> Outcome:
+        with UnitOfWork(self.db) as uow:
+            event = uow.inbox.get(event_id)
+            connection = open_connection(uow.connections.by_id(event.connection_id), self.box)
+        if event.status in (EventStatus.POSTED, EventStatus.IGNORED):
+            return Outcome(event_id, event.status)
+        connector = connector_for(connection.platform)
+        extra = fetch_extra(connection, event.topic, event.body)
+        parsed = connector.parse(event.topic, event.body, extra=extra)
+        notices = [{"message": n.message, **dict(n.details)} for n in parsed.notices]
+        with UnitOfWork(self.db) as uow:
+            locked = uow.inbox.lock(event_id)
+            if locked.status is EventStatus.POSTED:
+                return Outcome(event_id, EventStatus.POSTED)
+            now = self.clock()
+            if not parsed.events:
+                uow.inbox.mark_ignored(event_id, reason="the delivery carries nothing to post")
+                uow.commit()
+                return Outcome(event_id, EventStatus.IGNORED)
+            base = uow.book.require().base_currency
+            accounts = account_map(uow, connection)
+            entry_ids: list[int] = []
+            for canonical in parsed.events:
+                prior = load_prior(uow, connection, canonical)
+                entry = post(
+                    canonical,
+                    connection=connection.name,
+                    accounts=accounts,
+                    rates=self.rates,
+                    base_currency=base,
+                    prior=prior,
+                )
+                if entry is not None:
+                    result = post_in(
+                        uow, entry, now=now, event_id=event_id, subject=subject_of(canonical)
+                    )
+                    entry_ids.append(result.entry_id)
+            uow.inbox.mark_posted(event_id, now=now, notices=notices)
+            uow.commit()
+        return Outcome(event_id, EventStatus.POSTED, tuple(entry_ids))
+
+    def _ignore(self, event_id: int, reason: str) -> Outcome:
+        with UnitOfWork(self.db) as uow:
+            uow.inbox.mark_ignored(event_id, reason=reason)
+            uow.commit()
+        return Outcome(event_id, EventStatus.IGNORED, error=reason)
+
+    def _failed(self, event_id: int, exc: Exception) -> Outcome:
+        message = (
+            exc.message if isinstance(exc, LedgerBridgeError) else f"{type(exc).__name__}: {exc}"
+        )
+        if not isinstance(exc, LedgerBridgeError):
+            log.exception("unexpected failure while posting", event_id=event_id)
+        with UnitOfWork(self.db) as uow:
+            event = uow.inbox.get(event_id)
+            attempts = event.attempts + 1
+            if not is_retryable(exc) or self.policy.exhausted(attempts):
+                uow.inbox.mark_dead(event_id, attempts=attempts, error=message)
+                status = EventStatus.DEAD
+            else:
+                wait = self.policy.delay(
+                    attempts, rng=self.rng, at_least_s=float(getattr(exc, "retry_after", 0) or 0)
+                )
+                uow.inbox.mark_failed(
+                    event_id, attempts=attempts, next_attempt_at=self.clock() + wait, error=message
+                )
+                status = EventStatus.FAILED
+            uow.commit()
+        return Outcome(event_id, status, error=message)
+
+
+class WorkerLoop:
+    """Runs a :class:`Worker` in a background thread: woken at once when an event is stored,
+    and every ``poll_s`` seconds for retries and for events other processes stored."""
+
+    def __init__(self, worker: Worker, *, poll_s: float = 0.5) -> None:
+        self.worker = worker
+        self.poll_s = poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self, *_: Any) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ledgerbridge-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                busy = bool(self.worker.run_once())
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("worker round failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll_s)

@@ -1,0 +1,123 @@
+"""Connecting a store or gateway: its platform, its secrets (sealed), its clearing account."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ledgerbridge.clock import Clock, utcnow
+from ledgerbridge.connectors import connector_for
+from ledgerbridge.errors import InvalidInput
+from ledgerbridge.ledger.accounts import Account, AccountType
+from ledgerbridge.ledger.chart import CLEARING_CODE_START, clearing_role
+from ledgerbridge.secrets_box import SecretBox
+from ledgerbridge.store.connections import StoredConnection
+from ledgerbridge.store.database import Database
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CLEARING_CODE_END = 1300
+
+PLATFORM_TITLES = {
+    "shopify": "Shopify",
+    "stripe": "Stripe",
+    "woocommerce": "WooCommerce",
+    "bigcommerce": "BigCommerce",
+    "square": "Square",
+    "paypal": "PayPal",
+    "magento": "Adobe Commerce",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenConnection:
+    """A connection with its secrets decrypted, for the ingress and the worker only."""
+
+    stored: StoredConnection
+    secret: str
+    api_token: str | None
+
+    @property
+    def name(self) -> str:
+        return self.stored.name
+
+    @property
+    def platform(self) -> str:
+        return self.stored.platform
+
+
+def add_connection(
+    db: Database,
+    box: SecretBox,
+    *,
+    name: str,
+    platform: str,
+    secret: str,
+    api_url: str | None = None,
+    api_token: str | None = None,
+    settings: dict[str, Any] | None = None,
+    clock: Clock = utcnow,
+) -> StoredConnection:
+    """Register a connection and open its clearing account.
+
+    Raises InvalidInput (bad name, empty secret), UnknownPlatform, ConnectionExists.
+    """
+    if not _NAME.match(name):
+        raise InvalidInput(
+            f"connection name {name!r} must be lower-case letters, digits, '-' or '_' "
+            "(it appears in the webhook URL)",
+            field="name",
+        )
+    connector_for(platform)
+    if not secret:
+        raise InvalidInput("the webhook secret must not be empty", field="secret")
+    if api_url is not None and not re.match(r"^https?://", api_url):
+        raise InvalidInput(
+            f"--api-url {api_url!r} must start with http:// or https://", field="api_url"
+        )
+    with UnitOfWork(db) as uow:
+        uow.book.require()
+        now = clock()
+        code = uow.accounts.next_code(CLEARING_CODE_START, CLEARING_CODE_END)
+        title = PLATFORM_TITLES.get(platform, platform)
+        account = Account(code, f"{title} clearing ({name})", AccountType.ASSET)
+        if uow.accounts.by_role(clearing_role(name)) is None:
+            clearing = uow.accounts.add(account, role=clearing_role(name), now=now)
+        else:
+            clearing = uow.accounts.by_role(clearing_role(name))  # type: ignore[assignment]
+        uow.connections.add(
+            name=name,
+            platform=platform,
+            clearing_account_id=clearing.id,
+            secret_encrypted=box.seal(secret),
+            api_url=api_url,
+            api_token_encrypted=box.seal(api_token) if api_token else None,
+            settings=settings or {},
+            now=now,
+        )
+        uow.audit.append(
+            "connection.added",
+            {
+                "name": name,
+                "platform": platform,
+                "clearing_account": clearing.account.code,
+                "api_url": api_url,
+                "has_api_token": api_token is not None,
+            },
+            now=now,
+        )
+        stored = uow.connections.get(name)
+        uow.commit()
+    return stored
+
+
+def open_connection(stored: StoredConnection, box: SecretBox) -> OpenConnection:
+    token = box.open(stored.api_token_encrypted) if stored.api_token_encrypted else None
+    return OpenConnection(stored, box.open(stored.secret_encrypted), token)
+
+
+def list_connections(db: Database) -> list[StoredConnection]:
+    with UnitOfWork(db) as uow:
+        uow.book.require()
+        return list(uow.connections.all())
