@@ -6,8 +6,11 @@ import typer
 
 from ledgerbridge.cli.audit import audit_app
 from ledgerbridge.cli.books import accounts_app, init
+from ledgerbridge.cli.connections import connections_app
 from ledgerbridge.cli.entries import entries_app
+from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.reports import report_app
+from ledgerbridge.cli.serve import serve, worker
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -21,6 +24,11 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(entries_app, name="entries")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
+app.add_typer(connections_app, name="connections")
+app.add_typer(events_app, name="events")
+app.command("ingest")(ingest)
+app.command("serve")(serve)
+app.command("worker")(worker)
 
 
 def main() -> None:

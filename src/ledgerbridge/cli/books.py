@@ -95,7 +95,10 @@ def list_accounts(database_url: DatabaseUrl = None, json_output: JsonOutput = Fa
     table = Table("code", "name", "type", "currency", "role")
     for s in stored:
         table.add_row(
-            s.account.code, s.account.name, s.account.type.value, s.account.currency or "",
+            s.account.code,
+            s.account.name,
+            s.account.type.value,
+            s.account.currency or "",
             s.role or "",
         )
     console.print(table)

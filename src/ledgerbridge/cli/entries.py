@@ -24,8 +24,9 @@ from ledgerbridge.services import books
 from ledgerbridge.store.entries import PostedEntry
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
-entries_app = typer.Typer(help="Journal entries: post adjustments, reverse, show.",
-                          no_args_is_help=True)
+entries_app = typer.Typer(
+    help="Journal entries: post adjustments, reverse, show.", no_args_is_help=True
+)
 
 
 @entries_app.command("post")

@@ -35,17 +35,32 @@ def trial_balance(
         print_json(tb.as_json())
         return
     table = Table(
-        "code", "account", "type", "debit", "credit", "balance",
+        "code",
+        "account",
+        "type",
+        "debit",
+        "credit",
+        "balance",
         title=f"Trial balance ({tb.base_currency})" + (f" as of {tb.as_of}" if tb.as_of else ""),
     )
     for row in tb.rows:
         table.add_row(
-            row.code, row.name, row.type.value, row.debit.format(), row.credit.format(),
+            row.code,
+            row.name,
+            row.type.value,
+            row.debit.format(),
+            row.credit.format(),
             row.balance.format(),
         )
     table.add_section()
-    table.add_row("", "Total", "", tb.total_debit.format(), tb.total_credit.format(),
-                  (tb.total_debit - tb.total_credit).format())
+    table.add_row(
+        "",
+        "Total",
+        "",
+        tb.total_debit.format(),
+        tb.total_credit.format(),
+        (tb.total_debit - tb.total_credit).format(),
+    )
     console.print(table)
 
 

@@ -26,6 +26,16 @@ KEPT_HEADERS_DENY = frozenset({"authorization", "cookie", "proxy-authorization"}
 """Request headers never stored: credentials of the caller, not part of the delivery."""
 
 
+TOPIC_HEADERS = {"shopify": "X-Shopify-Topic", "woocommerce": "X-WC-Webhook-Topic"}
+"""Platforms that name the topic in a header; the others (Stripe) name it in the body."""
+
+
+def topic_headers(platform: str, topic: str) -> dict[str, str]:
+    """The headers that carry ``topic`` for a payload handed in without its delivery."""
+    header = TOPIC_HEADERS.get(platform)
+    return {header: topic} if header else {}
+
+
 @dataclass(frozen=True, slots=True)
 class Receipt:
     event_id: int
@@ -72,16 +82,19 @@ def receive(
     *,
     now: dt.datetime,
     on_stored: Callable[[int], None] | None = None,
+    verified: bool = False,
 ) -> Receipt:
     """Verify and durably store one delivery.
 
     Raises UnknownConnection (404), SignatureInvalid / TimestampOutsideTolerance (401),
     PayloadInvalid (400), StoreUnavailable (503). ``on_stored`` runs after the commit, with the
-    event id, for a new delivery that the worker should post.
+    event id, for a new delivery that the worker should post. ``verified=True`` skips the
+    signature check, for payloads an operator hands in (``ledgerbridge ingest``).
     """
     connection = directory.get(connection_name)
     connector = connector_for(connection.platform)
-    connector.verify(body, headers, connection.secret, now=now)
+    if not verified:
+        connector.verify(body, headers, connection.secret, now=now)
     delivery = connector.delivery(body, headers)
     status = (
         EventStatus.RECEIVED

@@ -51,6 +51,10 @@ class Outcome:
     status: EventStatus
     entry_ids: tuple[int, ...] = ()
     error: str | None = None
+    connection: str | None = None
+    received_at: dt.datetime | None = None
+    """When the delivery was stored; with ``finished_at`` it gives receive→posted latency."""
+    finished_at: dt.datetime | None = None
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -72,7 +76,7 @@ class Worker:
         lease: dt.timedelta = dt.timedelta(seconds=60),
         batch: int = 50,
         rng: random.Random | None = None,
-        on_posted: Callable[[Outcome, dt.datetime], None] | None = None,
+        on_processed: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.db = db
         self.box = box
@@ -82,7 +86,7 @@ class Worker:
         self.lease = lease
         self.batch = batch
         self.rng = rng or random.Random()
-        self.on_posted = on_posted
+        self.on_processed = on_processed
 
     def claim(self) -> list[int]:
         with UnitOfWork(self.db) as uow:
@@ -112,10 +116,10 @@ class Worker:
             outcome = self._ignore(event_id, exc.message)
         except Exception as exc:  # every failure is recorded, none is lost
             outcome = self._failed(event_id, exc)
+        if self.on_processed is not None:
+            self.on_processed(outcome)
         if outcome.status is EventStatus.POSTED:
             bound.info("event posted", entries=list(outcome.entry_ids))
-            if self.on_posted is not None:
-                self.on_posted(outcome, self.clock())
         elif outcome.status in (EventStatus.FAILED, EventStatus.DEAD):
             bound.warning("event not posted", status=outcome.status.value, error=outcome.error)
         return outcome
@@ -159,7 +163,14 @@ class Worker:
                     entry_ids.append(result.entry_id)
             uow.inbox.mark_posted(event_id, now=now, notices=notices)
             uow.commit()
-        return Outcome(event_id, EventStatus.POSTED, tuple(entry_ids))
+        return Outcome(
+            event_id,
+            EventStatus.POSTED,
+            tuple(entry_ids),
+            connection=connection.name,
+            received_at=event.received_at,
+            finished_at=self.clock(),
+        )
 
     def _ignore(self, event_id: int, reason: str) -> Outcome:
         with UnitOfWork(self.db) as uow:
@@ -188,7 +199,7 @@ class Worker:
                 )
                 status = EventStatus.FAILED
             uow.commit()
-        return Outcome(event_id, status, error=message)
+        return Outcome(event_id, status, error=message, connection=event.connection)
 
 
 class WorkerLoop:

@@ -1,0 +1,53 @@
+"""``serve`` (HTTP + in-process worker) and ``worker`` (workers alone, for scale-out)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from ledgerbridge.api.app import create_app
+from ledgerbridge.cli.common import DatabaseUrl, console, handles_errors
+from ledgerbridge.logs import configure_logging
+from ledgerbridge.pipeline.worker import WorkerLoop
+from ledgerbridge.runtime import Runtime
+
+
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Only receive; run `ledgerbridge worker` apart.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Receive webhooks and post them, until stopped."""
+    runtime = Runtime.load(database_url)
+    configure_logging(runtime.settings.log_format)
+    app = create_app(runtime.app_state(with_worker=not no_worker))
+    console.print(f"ledgerbridge serving on http://{host}:{port} (book: {runtime.db.url})")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@handles_errors
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Worker threads in this process.")] = 1,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Post stored events until stopped (SIGINT/SIGTERM); run several for scale-out."""
+    runtime = Runtime.load(database_url)
+    configure_logging(runtime.settings.log_format)
+    loops = [WorkerLoop(runtime.worker()) for _ in range(max(1, concurrency))]
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for loop in loops:
+        loop.start()
+    console.print(f"{len(loops)} worker(s) posting from {runtime.db.url}; Ctrl-C to stop.")
+    stop.wait()
+    for loop in loops:
+        loop.stop()
