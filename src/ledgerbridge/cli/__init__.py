@@ -7,6 +7,7 @@ import typer
 from ledgerbridge.cli.audit import audit_app
 from ledgerbridge.cli.books import accounts_app, init
 from ledgerbridge.cli.connections import connections_app
+from ledgerbridge.cli.demo import demo
 from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.reports import report_app
@@ -29,6 +30,7 @@ app.add_typer(events_app, name="events")
 app.command("ingest")(ingest)
 app.command("serve")(serve)
 app.command("worker")(worker)
+app.command("demo")(demo)
 
 
 def main() -> None:

@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
+
 from ledgerbridge.connectors import connector_for
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.services.connections import OpenConnection, open_connection
-from ledgerbridge.store.database import Database
+from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
@@ -65,8 +67,11 @@ class ConnectionDirectory:
             hit = self._cache.get(name)
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]
-        with UnitOfWork(self.db) as uow:
-            stored = uow.connections.get(name)
+        try:
+            with UnitOfWork(self.db) as uow:
+                stored = uow.connections.get(name)
+        except OperationalError as exc:
+            raise StoreUnavailable("the connection store cannot be read now; retry") from exc
         opened = open_connection(stored, self.box)
         with self._lock:
             self._cache[name] = (now, opened)
@@ -102,11 +107,39 @@ def receive(
         else EventStatus.IGNORED
     )
     kept = {k.lower(): v for k, v in headers.items() if k.lower() not in KEPT_HEADERS_DENY}
+    try:
+        return _store(
+            db,
+            connection,
+            delivery.topic,
+            delivery.external_id,
+            status,
+            kept,
+            body,
+            now=now,
+            on_stored=on_stored,
+        )
+    except OperationalError as exc:  # locked for too long, disk gone, server down
+        raise StoreUnavailable("the event store cannot take the delivery now; retry") from exc
+
+
+def _store(
+    db: Database,
+    connection: OpenConnection,
+    topic: str,
+    external_id: str,
+    status: EventStatus,
+    kept: dict[str, str],
+    body: bytes,
+    *,
+    now: dt.datetime,
+    on_stored: Callable[[int], None] | None,
+) -> Receipt:
     with UnitOfWork(db) as uow:
         event_id, duplicate = uow.inbox.store(
             connection_id=connection.stored.id,
-            external_id=delivery.external_id,
-            topic=delivery.topic,
+            external_id=external_id,
+            topic=topic,
             status=status,
             headers=kept,
             body=body,
@@ -115,4 +148,4 @@ def receive(
         if on_stored is not None and not duplicate and status is EventStatus.RECEIVED:
             uow.after_commit(lambda: on_stored(event_id))
         uow.commit()
-    return Receipt(event_id, duplicate, status, delivery.topic)
+    return Receipt(event_id, duplicate, status, topic)

@@ -1,0 +1,1 @@
+"""The built-in demo store: realistic signed deliveries sent to a running ledgerbridge."""
