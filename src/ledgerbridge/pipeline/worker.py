@@ -65,6 +65,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 class Worker:
+    """Posts inbox events. ``lease`` bounds how long a crashed worker's claimed events wait
+    before another worker takes them over; ``batch`` events are claimed at a time, so a batch
+    must comfortably finish within the lease (a late finish is safe, merely redundant)."""
+
     def __init__(
         self,
         db: Database,
@@ -73,8 +77,8 @@ class Worker:
         *,
         clock: Clock = utcnow,
         policy: RetryPolicy | None = None,
-        lease: dt.timedelta = dt.timedelta(seconds=60),
-        batch: int = 50,
+        lease: dt.timedelta = dt.timedelta(seconds=10),
+        batch: int = 20,
         rng: random.Random | None = None,
         on_processed: Callable[[Outcome], None] | None = None,
     ) -> None:
