@@ -23,11 +23,16 @@ def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[
     settings = connection.stored.settings
     if connection.platform != "stripe":
         return {}
-    extra: dict[str, Any] = {"post_charges": bool(settings.get("post_charges", True))}
+    extra: dict[str, Any] = {
+        "post_charges": bool(settings.get("post_charges", True)),
+        # With API access, fees are booked exactly from each payout's balance transactions;
+        # without it, from the charges that carry them. Never both.
+        "post_charge_fees": connection.api_token is None,
+    }
     if topic == "payout.paid" and connection.api_token:
         payout = load_object(body).get("data", {}).get("object", {})
         payout_id = payout.get("id") if isinstance(payout, dict) else None
         if isinstance(payout_id, str):
-            api = StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token)
-            extra["balance_transactions"] = api.balance_transactions_for_payout(payout_id)
+            with StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token) as api:
+                extra["balance_transactions"] = api.balance_transactions_for_payout(payout_id)
     return extra

@@ -93,7 +93,7 @@ class Worker:
         self.on_processed = on_processed
 
     def claim(self) -> list[int]:
-        with UnitOfWork(self.db) as uow:
+        with UnitOfWork(self.db, durable=False) as uow:
             ids = uow.inbox.claim(now=self.clock(), lease=self.lease, limit=self.batch)
             uow.commit()
         return ids
@@ -138,7 +138,7 @@ class Worker:
         extra = fetch_extra(connection, event.topic, event.body)
         parsed = connector.parse(event.topic, event.body, extra=extra)
         notices = [{"message": n.message, **dict(n.details)} for n in parsed.notices]
-        with UnitOfWork(self.db) as uow:
+        with UnitOfWork(self.db, durable=False) as uow:
             locked = uow.inbox.lock(event_id)
             if locked.status is EventStatus.POSTED:
                 return Outcome(event_id, EventStatus.POSTED)

@@ -32,9 +32,13 @@ def _row_to_account(row: object) -> StoredAccount:
 
 
 class AccountRepository:
-    def __init__(self, conn: Connection) -> None:
+    """Accounts by code. ``ids`` caches code → (id, currency), which never change once an
+    account exists (accounts are never deleted or re-coded), across units of work."""
+
+    def __init__(self, conn: Connection, ids: dict[str, tuple[int, str | None]] | None = None):
         self.conn = conn
         self._by_code: dict[str, StoredAccount] = {}
+        self._ids = ids if ids is not None else {}
 
     def add(self, account: Account, *, role: str | None, now: dt.datetime) -> StoredAccount:
         try:
@@ -59,6 +63,15 @@ class AccountRepository:
         stored = StoredAccount(int(key[0]), account, role)
         self._by_code[account.code] = stored
         return stored
+
+    def id_and_currency(self, code: str) -> tuple[int, str | None]:
+        """What posting a line needs to know of its account, from the cache when possible."""
+        found = self._ids.get(code)
+        if found is None:
+            stored = self.get(code)
+            found = (stored.id, stored.account.currency)
+            self._ids[code] = found
+        return found
 
     def get(self, code: str) -> StoredAccount:
         if code in self._by_code:

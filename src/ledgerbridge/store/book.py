@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -27,10 +28,21 @@ class BookSettings:
 
 
 class BookRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cache: dict[str, Any] | None = None) -> None:
         self.conn = conn
+        self._cache = cache if cache is not None else {}
 
     def get(self) -> BookSettings | None:
+        """The book's settings; cached once found, since they never change after ``init``."""
+        cached = self._cache.get("book")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        found = self._read()
+        if found is not None:
+            self._cache["book"] = found
+        return found
+
+    def _read(self) -> BookSettings | None:
         try:
             with self.conn.begin_nested():
                 row = self.conn.execute(select(book).where(book.c.id == 1)).one_or_none()

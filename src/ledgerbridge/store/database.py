@@ -10,9 +10,10 @@ PostgreSQL: psycopg 3; ``postgresql://`` URLs are taken to mean that driver.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,10 @@ def normalise_url(url: str) -> str:
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
+    # One writer at a time within this process, queued on a Python lock: SQLite's own busy
+    # handler makes waiting writers sleep in growing steps (up to 100 ms), which under a burst
+    # of webhooks costs far more than the writes. Other processes still meet busy_timeout.
+    writer = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -65,7 +70,22 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        held = writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
+        conn.info["writer_lock_held"] = held
+        try:
+            sync = "FULL" if conn.info.get("durable", True) else "NORMAL"
+            conn.exec_driver_sql(f"PRAGMA synchronous={sync}")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            _release(conn)
+            raise
+
+    def _release(conn: Connection) -> None:
+        if conn.info.pop("writer_lock_held", False):
+            writer.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
     return engine
 
@@ -82,9 +102,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 @dataclass
 class Database:
-    """An engine plus the few facts about it the repositories need."""
+    """An engine plus the few facts about it the repositories need.
+
+    ``cache`` holds facts that never change once written (the book's base currency, an
+    account's id and currency by code), so the hot path need not read them per event.
+    """
 
     engine: Engine
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dialect(self) -> str:

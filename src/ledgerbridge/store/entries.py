@@ -138,16 +138,15 @@ class EntryRepository:
         return found
 
     def _line_row(self, index: int, line: JournalLine) -> dict[str, Any]:
-        account = self.accounts.get(line.account)
-        if account.account.currency and account.account.currency != line.amount.currency:
+        account_id, currency = self.accounts.id_and_currency(line.account)
+        if currency and currency != line.amount.currency:
             raise CurrencyNotAllowed(
-                f"account {line.account} holds only {account.account.currency}, "
-                f"not {line.amount.currency}",
+                f"account {line.account} holds only {currency}, not {line.amount.currency}",
                 field=f"lines[{index}].currency",
             )
         return {
             "line_no": index,
-            "account_id": account.id,
+            "account_id": account_id,
             "side": line.side.value,
             "amount_minor": line.amount.minor,
             "currency": line.amount.currency,

@@ -23,21 +23,33 @@ from ledgerbridge.store.inbox import InboxRepository
 
 
 class UnitOfWork:
-    def __init__(self, db: Database) -> None:
+    """A transaction. ``durable=False`` is for work that can be recomputed from durable data
+    (posting from the inbox): its commit does not wait for the disk (SQLite
+    ``synchronous=NORMAL`` in WAL mode, PostgreSQL ``synchronous_commit=off``). Atomicity is
+    unchanged; after a power cut the last such commits may be undone, and since the inbox row's
+    ``posted`` status is in the same transaction, the worker simply posts those events again.
+    Everything a client is told is stored (webhook receipts, manual entries) stays durable.
+    """
+
+    def __init__(self, db: Database, *, durable: bool = True) -> None:
         self.db = db
+        self.durable = durable
         self._callbacks: list[Callable[[], None]] = []
         self._conn: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
         try:
             self._conn = self.db.engine.connect()
+            self._conn.info["durable"] = self.durable
             self._conn.begin()
+            if not self.durable and self.db.dialect == "postgresql":
+                self._conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         except OperationalError as exc:
             if self._conn is not None:
                 self._conn.close()
             raise StoreUnavailable(f"cannot reach the database at {self.db.url}") from exc
-        self.book = BookRepository(self._conn)
-        self.accounts = AccountRepository(self._conn)
+        self.book = BookRepository(self._conn, self.db.cache)
+        self.accounts = AccountRepository(self._conn, self.db.cache.setdefault("accounts", {}))
         self.entries = EntryRepository(self._conn, self.accounts)
         self.audit = AuditLog(self._conn)
         self.connections = ConnectionRepository(self._conn)
