@@ -24,7 +24,8 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/ledgerbridge init
-	$(BIN)/ledgerbridge demo-book
+	$(BIN)/ledgerbridge demo --setup-only
+	$(BIN)/ledgerbridge serve
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
