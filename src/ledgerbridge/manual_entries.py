@@ -52,8 +52,7 @@ def load_document(text: str, *, filename: str = "") -> Any:
 def _amount(value: object, currency: str, path: str) -> Money:
     if isinstance(value, float | _FloatLiteral):
         raise InvalidInput(
-            f"{path}: {value} is a floating-point number; write amounts as strings, "
-            f'e.g. "{value}"',
+            f'{path}: {value} is a floating-point number; write amounts as strings, e.g. "{value}"',
             field=path,
         )
     try:

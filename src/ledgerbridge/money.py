@@ -84,7 +84,7 @@ def to_decimal(value: object, *, field: str | None = None) -> Decimal:
     if isinstance(value, float):
         raise TypeError(
             f"{field or 'amount'}: floats are not accepted for money ({value!r}); "
-            "pass a string such as \"12.30\""
+            'pass a string such as "12.30"'
         )
     if isinstance(value, Decimal):
         number = value

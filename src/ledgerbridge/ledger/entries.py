@@ -172,8 +172,7 @@ class JournalEntry:
             raise UnbalancedEntry(
                 f"entry {self.source} does not balance: debits exceed credits by {residual}"
                 if residual.amount > 0
-                else f"entry {self.source} does not balance: credits exceed debits by "
-                f"{-residual}",
+                else f"entry {self.source} does not balance: credits exceed debits by {-residual}",
                 residual=residual,
             )
 
