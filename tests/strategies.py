@@ -26,12 +26,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from ledgerbridge.ledger.accounts import Account
 from ledgerbridge.ledger.chart import RETAIL
 from ledgerbridge.ledger.entries import JournalEntry, JournalLine, Side, SourceKey
 from ledgerbridge.money import Money, active_currencies, allocate
+
+slow_inputs = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+"""For tests that draw whole entries or books: building one takes milliseconds, more under
+``pytest -n``, so neither the per-example deadline nor the slow-input check is a fair signal."""
 
 MAX_MINOR = 10**15
 """Largest count of minor units the strategies draw for one line."""
@@ -103,7 +108,9 @@ def _currency_block(draw: st.DrawFn, currency: str, base: str) -> list[JournalLi
     total = sum((d.amount.minor for d in debits), 0)
     base_total = sum((d.base_amount.minor for d in debits), 0)
     count = draw(st.integers(min_value=1, max_value=min(4, total)))
-    split = draw(st.lists(st.integers(0, 100), min_size=count, max_size=count).filter(any))
+    split = draw(st.lists(st.integers(0, 100), min_size=count, max_size=count))
+    if not any(split):
+        split = [1] * count
     rest = allocate(Money.from_minor(total - count, currency), split)
     amounts = [Money.from_minor(1, currency) + part for part in rest]
     same = currency == base

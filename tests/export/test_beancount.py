@@ -192,6 +192,27 @@ class TestToBeancount:
         result = bean_check(path)
         assert (result.returncode == 0) is passes, result.stdout + result.stderr
 
+    @pytest.mark.slow
+    def test_a_line_outside_its_accounts_currency_fails_bean_check(self, tmp_path: Path) -> None:
+        # The core does not know which account takes which currency; the open directive's
+        # constraint lets bean-check catch a USD line on the EUR-only clearing account.
+        usd_on_eur = JournalEntry(
+            book.OPEN,
+            "misposted",
+            "USD",
+            SourceKey("manual", "m-1", "adjustment"),
+            (
+                JournalLine.in_base("1210", Side.DEBIT, Money.of("5.00", "USD")),
+                JournalLine.in_base("1000", Side.CREDIT, Money.of("5.00", "USD")),
+            ),
+        )
+        text = to_beancount(book.ACCOUNTS, [usd_on_eur], base_currency="USD", open_date=book.OPEN)
+        path = tmp_path / "misposted.beancount"
+        path.write_text(text, encoding="utf-8")
+        result = bean_check(path)
+        assert result.returncode != 0
+        assert "Invalid currency USD" in result.stdout + result.stderr
+
     def test_beancount_weights_per_account_equal_our_base_balances(self, tmp_path: Path) -> None:
         path = tmp_path / "book.beancount"
         path.write_text(export(), encoding="utf-8")

@@ -13,7 +13,7 @@ from ledgerbridge.export.csv import CSV_COLUMNS, to_csv
 from ledgerbridge.ledger.entries import JournalEntry, JournalLine, Side
 from ledgerbridge.money import Money
 from tests.export import sample_book as book
-from tests.strategies import journal_entries
+from tests.strategies import journal_entries, slow_inputs
 
 
 def read(text: str) -> list[dict[str, str]]:
@@ -101,6 +101,7 @@ class TestToCsv:
         assert sources[0] == str(entries[0].source)
         assert sources[-1] == str(entries[-1].source)
 
+    @slow_inputs
     @given(st.lists(journal_entries(), max_size=4))
     def test_any_book_round_trips_exactly(self, entries: list[JournalEntry]) -> None:
         assert_round_trip(entries)

@@ -30,8 +30,12 @@ from tests.strategies import CHART, journal_entries, nonzero, trial_balance
 
 LEDGER = shutil.which("ledger")
 HLEDGER = shutil.which("hledger")
-needs_ledger = pytest.mark.skipif(LEDGER is None, reason="ledger-cli is not installed")
-needs_hledger = pytest.mark.skipif(HLEDGER is None, reason="hledger is not installed")
+needs_ledger = pytest.mark.skipif(
+    LEDGER is None, reason="ledger-cli is not installed (apt-get install ledger)"
+)
+needs_hledger = pytest.mark.skipif(
+    HLEDGER is None, reason="hledger is not installed (apt-get install hledger)"
+)
 
 
 def export() -> str:

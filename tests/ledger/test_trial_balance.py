@@ -21,6 +21,7 @@ from tests.strategies import (
     dates,
     journal_entries,
     nonzero,
+    slow_inputs,
     sources,
     trial_balance,
 )
@@ -36,6 +37,7 @@ def _per_currency(lines: list[JournalLine]) -> dict[str, Decimal]:
 
 
 class TestBalancedEntries:
+    @slow_inputs
     @given(st.data(), base_currencies)
     def test_random_balanced_lines_always_build_an_entry(
         self, data: st.DataObject, base: str
@@ -46,6 +48,7 @@ class TestBalancedEntries:
         assert built.total(Side.DEBIT) == built.total(Side.CREDIT)
         assert sum(trial_balance([built]).values()) == 0
 
+    @slow_inputs
     @given(st.data(), base_currencies)
     def test_one_minor_unit_more_on_any_line_is_refused(
         self, data: st.DataObject, base: str
@@ -64,6 +67,7 @@ class TestBalancedEntries:
         else:
             raise AssertionError("an entry one minor unit out of balance was accepted")
 
+    @slow_inputs
     @given(journal_entries())
     def test_the_reversal_of_any_entry_builds_and_cancels_it(self, entry: JournalEntry) -> None:
         reversal = entry.reversal(reason="property")
@@ -73,6 +77,7 @@ class TestBalancedEntries:
 
 
 class TestTrialBalance:
+    @slow_inputs
     @given(st.lists(journal_entries("USD"), max_size=6), st.data())
     def test_the_book_sums_to_zero_after_any_entries_and_reversals(
         self, entries: list[JournalEntry], data: st.DataObject
@@ -84,6 +89,7 @@ class TestTrialBalance:
         book = data.draw(st.permutations(book))
         assert sum(trial_balance(book).values()) == 0
 
+    @slow_inputs
     @given(st.lists(journal_entries("EUR"), min_size=1, max_size=6), st.data())
     def test_reversing_some_entries_leaves_exactly_the_others(
         self, entries: list[JournalEntry], data: st.DataObject

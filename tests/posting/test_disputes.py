@@ -54,6 +54,9 @@ class TestDisputeOpened:
     def test_an_opening_after_the_loss_was_booked_posts_nothing(self) -> None:
         assert post_or_none(dispute(OPENED), after(LOST), connection=STRIPE) is None
 
+    def test_an_opening_delivered_after_the_win_posts_nothing(self) -> None:
+        assert post_or_none(dispute(OPENED), after(WON), connection=STRIPE) is None
+
 
 class TestDisputeWon:
     def test_the_amount_comes_back_and_the_fee_stays_with_the_gateway(self) -> None:

@@ -153,6 +153,9 @@ class TestOrderPaid:
         assert balances(entry)[SHOP_CLEARING] == D("20.00")
         assert entry.description == "Order #1001 paid"
 
+    def test_an_order_of_free_items_posts_nothing(self) -> None:
+        assert post_or_none(paid(order(line("Sample", 1, "0.00")))) is None
+
     def test_free_shipping_adds_no_zero_line(self) -> None:
         entry = posted(paid(order(line(), ships=(shipping("0.00"),))))
         assert on(entry, SHIPPING) == [] and on(entry, DISCOUNTS) == []
