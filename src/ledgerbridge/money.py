@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from fractions import Fraction
 from functools import cache
 
 from iso4217 import Currency as _IsoCurrency
@@ -102,6 +103,22 @@ def to_decimal(value: object, *, field: str | None = None) -> Decimal:
     return number
 
 
+MAX_DIGITS = 28
+"""Significant digits an amount may have: the default ``decimal`` context's precision."""
+
+
+def _quantize(
+    number: Decimal, q: Decimal, *, rounding: str | None = None, field: str | None = None
+) -> Decimal:
+    """``number.quantize(q)``, with an amount too large to hold exactly as a typed error."""
+    try:
+        return number.quantize(q, rounding=rounding)
+    except InvalidOperation:
+        raise InvalidAmount(
+            f"{number} has more digits than an amount can hold ({MAX_DIGITS})", field=field
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An exact amount of one currency, always held at the currency's exponent.
@@ -117,13 +134,17 @@ class Money:
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money.amount must be a Decimal; use Money.of(...)")
         q = quantum(self.currency)
-        if self.amount != self.amount.quantize(q):
+        quantised = _quantize(self.amount, q)
+        if self.amount != quantised:
             raise InvalidAmount(
                 f"{self.amount} has more decimals than {self.currency} allows "
                 f"({exponent(self.currency)})"
             )
-        # Normalise the representation so 1.5 and 1.50 USD compare and print alike.
-        object.__setattr__(self, "amount", self.amount.quantize(q))
+        # Normalise the representation so 1.5 and 1.50 USD compare and print alike, and a
+        # zero never prints as "-0.00".
+        if quantised.is_zero():
+            quantised = quantised.copy_abs()
+        object.__setattr__(self, "amount", quantised)
 
     @classmethod
     def of(
@@ -141,7 +162,7 @@ class Money:
         """
         number = to_decimal(value, field=field)
         q = quantum(currency)
-        quantised = number.quantize(q, rounding=rounding or ROUND_DOWN)
+        quantised = _quantize(number, q, rounding=rounding or ROUND_DOWN, field=field)
         if rounding is None and quantised != number:
             raise InvalidAmount(
                 f"{value} has more decimals than {currency} allows ({exponent(currency)})",
@@ -238,16 +259,18 @@ def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:
     """
     if not weights:
         raise ValueError("allocate needs at least one weight")
-    exact = [to_decimal(w, field="weight") for w in weights]
+    # Fractions, not Decimal: at 28 significant digits Decimal division would round the shares
+    # and the parts could miss the total by a unit.
+    exact = [Fraction(to_decimal(w, field="weight")) for w in weights]
     if any(w < 0 for w in exact):
         raise ValueError("weights must not be negative")
-    weight_sum = sum(exact, Decimal(0))
+    weight_sum = sum(exact, Fraction(0))
     if weight_sum == 0:
         raise ValueError("weights must not all be zero")
     sign = -1 if total.amount < 0 else 1
     units = abs(total.minor)
-    shares = [Decimal(units) * w / weight_sum for w in exact]
-    floors = [int(s.to_integral_value(rounding=ROUND_DOWN)) for s in shares]
+    shares = [units * w / weight_sum for w in exact]
+    floors = [s.numerator // s.denominator for s in shares]
     leftover = units - sum(floors)
     order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
     for i in order[:leftover]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from ledgerbridge.api.app import AppState, create_app
@@ -17,6 +18,9 @@ from ledgerbridge.demo.driver import encode
 from ledgerbridge.demo.signing import shopify_headers, stripe_headers, woocommerce_headers
 from ledgerbridge.demo.store import DemoDay
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
+from ledgerbridge.secrets_box import SecretBox
+from ledgerbridge.services import books
+from ledgerbridge.services.connections import add_connection
 from ledgerbridge.store.database import connect
 from ledgerbridge.store.tables import inbox_events
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -201,12 +205,6 @@ class TestRequestErrors:
 
 
 def test_an_unavailable_store_is_503_so_the_platform_retries(tmp_path: Path) -> None:
-    from cryptography.fernet import Fernet
-
-    from ledgerbridge.secrets_box import SecretBox
-    from ledgerbridge.services import books
-    from ledgerbridge.services.connections import add_connection
-
     path = tmp_path / "book.db"
     db = connect(f"sqlite:///{path}")
     books.init_book(db, base_currency="USD")

@@ -108,7 +108,12 @@ def _readiness(state: AppState) -> JSONResponse:
         problems.append(f"backlog {backlog} over {state.max_backlog}")
     if dead > state.max_dead:
         problems.append(f"dead letters {dead} over {state.max_dead}")
-    body = {"ready": not problems, "backlog": backlog, "dead": dead, "oldest_unposted_s": age}
+    body: dict[str, object] = {
+        "ready": not problems,
+        "backlog": backlog,
+        "dead": dead,
+        "oldest_unposted_s": age,
+    }
     if problems:
         body["reason"] = "; ".join(problems)
     return JSONResponse(status_code=503 if problems else 200, content=body)

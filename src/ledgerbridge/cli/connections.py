@@ -72,11 +72,11 @@ def list_(database_url: DatabaseUrl = None, json_output: JsonOutput = False) -> 
         print_json({"connections": rows})
         return
     table = Table("name", "platform", "clearing account", "API access")
-    for row in rows:
+    for c in found:
         table.add_row(
-            row["name"],
-            row["platform"],
-            row["clearing_account"],
-            "yes" if row["api"] else "webhooks only",
+            c.name,
+            c.platform,
+            c.clearing_account,
+            "yes" if c.api_token_encrypted else "webhooks only",
         )
     console.print(table)

@@ -30,6 +30,7 @@ same topics, so history pulled from the API posts exactly like live deliveries.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -117,9 +118,12 @@ class ShopifyConnector:
             key = f"{topic}:event:{event_id}"
         elif webhook_id:
             key = f"{topic}:webhook:{webhook_id}"
-        else:
+        elif resource_id is not None:
             version = resource.opt_text("updated_at") or resource.opt_text("created_at")
-            key = f"{topic}:{resource.text('id')}:{version or ''}"
+            key = f"{topic}:{resource_id}:{version or ''}"
+        else:
+            # No id we know how to read (a topic we do not post): the bytes are the identity.
+            key = f"{topic}:sha256:{hashlib.sha256(body).hexdigest()}"
         return Delivery(topic=topic, external_id=key, resource_id=resource_id)
 
     def parse(

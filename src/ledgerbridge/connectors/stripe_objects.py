@@ -317,6 +317,7 @@ def _refund(r: Obj, charge_currency: str, order_key: str, fallback: datetime) ->
         order_id=order_key,
         currency=currency,
         amount=amount,
+        adjustment=amount,  # money, not goods: see the amount_refunded case below
         payments=(Payment("stripe", PaymentKind.CARD, amount, refund_id),),
         reason=r.opt_text("reason"),
     )
@@ -383,6 +384,9 @@ def charge_refunded(src: Source) -> Events:
             order_key,
             currency,
             delta,
+            # Stripe refunds money, not goods: no line detail, so the whole amount is the
+            # "other refunded amount" that posting books to sales returns.
+            adjustment=delta,
             payments=(Payment("stripe", PaymentKind.CARD, delta, charge_id),),
         )
     ], []

@@ -55,7 +55,7 @@ class Account:
     currency: str | None = None
 
     def __post_init__(self) -> None:
-        if not _CODE.match(self.code):
+        if not isinstance(self.code, str) or not _CODE.fullmatch(self.code):
             raise InvalidInput(
                 f"account code {self.code!r} must be 1-32 letters, digits, '.', '_' or '-'",
                 field="code",
@@ -64,7 +64,13 @@ class Account:
             raise InvalidInput("account name must not be empty", field="name")
         if self.currency is not None:
             exponent(self.currency)  # raises UnknownCurrency
-        object.__setattr__(self, "type", AccountType(self.type))
+        try:
+            object.__setattr__(self, "type", AccountType(self.type))
+        except ValueError:
+            kinds = ", ".join(t.value for t in AccountType)
+            raise InvalidInput(
+                f"account type {self.type!r} is not one of {kinds}", field="type"
+            ) from None
 
     def renamed(self, name: str) -> Account:
         return Account(self.code, name, self.type, self.currency)

@@ -11,11 +11,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerbridge.connectors.base import load_object
+from ledgerbridge.connectors.base import PayloadInvalid, load_object
 from ledgerbridge.connectors.stripe_api import StripeApi
+from ledgerbridge.pipeline.prior import booked_order
 from ledgerbridge.services.connections import OpenConnection
+from ledgerbridge.store.unit_of_work import UnitOfWork
 
 STRIPE_API = "https://api.stripe.com"
+
+
+def ledger_extra(
+    uow: UnitOfWork, connection: OpenConnection, topic: str, body: bytes
+) -> dict[str, Any]:
+    """What the ledger itself knows that a delivery leaves out.
+
+    A Shopify refund names neither whether the shop's prices include tax nor, always, its
+    currency; the order it refunds does, as it was booked.
+    """
+    if connection.platform != "shopify" or topic != "refunds/create":
+        return {}
+    try:
+        refund = load_object(body)
+    except PayloadInvalid:
+        return {}  # parse will say what is wrong with it
+    refund = refund.get("refund", refund) if isinstance(refund.get("refund"), dict) else refund
+    order_id = refund.get("order_id")
+    if order_id is None:
+        return {}
+    order = booked_order(uow, connection, str(order_id))
+    if order is None:
+        return {}
+    return {"currency": order.currency, "taxes_included": order.taxes_included}
 
 
 def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:

@@ -70,6 +70,19 @@ def load_prior(uow: UnitOfWork, connection: OpenConnection, event: CanonicalEven
     return PriorState(order=snapshot, booking=booking, entries=entries)
 
 
+def booked_order(
+    uow: UnitOfWork, connection: OpenConnection, order_id: str
+) -> OrderSnapshot | None:
+    """The snapshot an order was last booked with, if it was booked at all."""
+    posted = uow.entries.find(source_connection=connection.name, subject=order_id)
+    order_entries = [
+        p for p in posted if p.entry.source.kind in ORDER_KINDS and p.entry.reverses is None
+    ]
+    if not order_entries:
+        return None
+    return _booked_snapshot(uow, connection, order_entries[-1], order_id)
+
+
 def _booked_snapshot(
     uow: UnitOfWork, connection: OpenConnection, posted: PostedEntry, order_id: str
 ) -> OrderSnapshot | None:

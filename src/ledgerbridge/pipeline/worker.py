@@ -30,7 +30,7 @@ from ledgerbridge.clock import Clock, utcnow
 from ledgerbridge.connectors import connector_for
 from ledgerbridge.connectors.base import UnsupportedTopic
 from ledgerbridge.errors import LedgerBridgeError
-from ledgerbridge.pipeline.enrich import fetch_extra
+from ledgerbridge.pipeline.enrich import fetch_extra, ledger_extra
 from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.posting.rates import RateTable
@@ -129,13 +129,14 @@ class Worker:
         return outcome
 
     def _post(self, event_id: int) -> Outcome:
-        with UnitOfWork(self.db) as uow:
+        with UnitOfWork(self.db, durable=False) as uow:
             event = uow.inbox.get(event_id)
             connection = open_connection(uow.connections.by_id(event.connection_id), self.box)
+            known = ledger_extra(uow, connection, event.topic, event.body)
         if event.status in (EventStatus.POSTED, EventStatus.IGNORED):
             return Outcome(event_id, event.status)
         connector = connector_for(connection.platform)
-        extra = fetch_extra(connection, event.topic, event.body)
+        extra = {**known, **fetch_extra(connection, event.topic, event.body)}
         parsed = connector.parse(event.topic, event.body, extra=extra)
         notices = [{"message": n.message, **dict(n.details)} for n in parsed.notices]
         with UnitOfWork(self.db, durable=False) as uow:
