@@ -1,0 +1,1 @@
+"""Bank reconciliation: statement lines matched to the payouts the ledger expects."""
