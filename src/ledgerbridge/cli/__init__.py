@@ -10,7 +10,7 @@ from ledgerbridge.cli.connections import connections_app
 from ledgerbridge.cli.demo import demo
 from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
-from ledgerbridge.cli.reports import report_app
+from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.serve import serve, worker
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command("ingest")(ingest)
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("demo")(demo)
+app.command("export")(export)
 
 
 def main() -> None:

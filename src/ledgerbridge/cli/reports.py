@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -82,3 +83,20 @@ def journal(
         console.print("No entries in this period.")
     for posted in entries:
         print_entry(posted)
+
+
+@handles_errors
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv, beancount or ledger.")],
+    date_from: Annotated[str | None, typer.Option("--from", help="First date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write the journal to standard output in another tool's format."""
+    text = reports.export(
+        open_db(database_url),
+        fmt,
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--to"),
+    )
+    sys.stdout.write(text)

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ledgerbridge.errors import InvalidInput
+from ledgerbridge.export import to_beancount, to_csv, to_ledger
 from ledgerbridge.ledger.serialize import entry_dict
 from ledgerbridge.money import Money
 from ledgerbridge.store.database import Database
@@ -76,3 +78,35 @@ def journal_json(
         "to": date_to.isoformat() if date_to else None,
         "entries": [{**entry_dict(p.entry, p.id), "reversed_by": p.reversed_by} for p in entries],
     }
+
+
+EXPORT_FORMATS = ("csv", "beancount", "ledger")
+
+
+def export(
+    db: Database,
+    fmt: str,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> str:
+    """The journal (or a period of it) as CSV, Beancount or ledger-cli text.
+
+    Raises InvalidInput for an unknown format, BookNotInitialised.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(
+            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}",
+            field="format",
+        )
+    with UnitOfWork(db) as uow:
+        book = uow.book.require()
+        accounts = [stored.account for stored in uow.accounts.all()]
+        entries = [p.entry for p in uow.entries.find(date_from=date_from, date_to=date_to)]
+    if fmt == "csv":
+        return to_csv(entries)
+    if fmt == "ledger":
+        return to_ledger(accounts, entries, base_currency=book.base_currency)
+    first = min([e.date for e in entries], default=book.created_at.date())
+    opened = min(first, book.created_at.date())
+    return to_beancount(accounts, entries, base_currency=book.base_currency, open_date=opened)
