@@ -23,5 +23,5 @@ def configure_logging(log_format: str | None = None, *, level: int = logging.INF
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from ledgerbridge.cli.audit import audit_app
@@ -12,6 +14,8 @@ from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.serve import serve, worker
+from ledgerbridge.config import Settings
+from ledgerbridge.logs import configure_logging
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -20,6 +24,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _logs_to_stderr() -> None:
+    """Logs go to standard error, so standard output stays clean for ``--json``."""
+    configure_logging(Settings().log_format, level=logging.WARNING)
+
+
 app.command("init")(init)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(entries_app, name="entries")

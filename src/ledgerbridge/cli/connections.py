@@ -56,27 +56,23 @@ def add(
 @connections_app.command("list")
 @handles_errors
 def list_(database_url: DatabaseUrl = None, json_output: JsonOutput = False) -> None:
-    """Every connection, without its secrets."""
-    found = service.list_connections(Runtime.load(database_url).db)
-    rows = [
-        {
-            "name": c.name,
-            "platform": c.platform,
-            "clearing_account": c.clearing_account,
-            "api": bool(c.api_token_encrypted),
-            "api_url": c.api_url,
-        }
-        for c in found
-    ]
+    """Every connection with its sync status (never its secrets)."""
+    rows = service.sync_status(Runtime.load(database_url).db)
     if json_output:
         print_json({"connections": rows})
         return
-    table = Table("name", "platform", "clearing account", "API access")
-    for c in found:
+    table = Table(
+        "name", "platform", "clearing", "API", "last event", "waiting", "dead", "missing detail"
+    )
+    for row in rows:
         table.add_row(
-            c.name,
-            c.platform,
-            c.clearing_account,
-            "yes" if c.api_token_encrypted else "webhooks only",
+            row["name"],
+            row["platform"],
+            row["clearing_account"],
+            "yes" if row["api_access"] else "webhooks only",
+            (row["last_event_at"] or "never")[:19],
+            str(row["waiting"]),
+            f"[red]{row['dead']}[/]" if row["dead"] else "0",
+            str(row["with_notices"]),
         )
     console.print(table)

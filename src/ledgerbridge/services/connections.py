@@ -121,3 +121,35 @@ def list_connections(db: Database) -> list[StoredConnection]:
     with UnitOfWork(db) as uow:
         uow.book.require()
         return list(uow.connections.all())
+
+
+def sync_status(db: Database) -> list[dict[str, Any]]:
+    """Per connection: what arrived last, what waits, what failed, what lacks detail.
+
+    ``with_notices`` counts events posted with missing detail (a payout whose fees could not be
+    fetched, an order whose tender split is unknown); ``events show`` says what is missing.
+    """
+    with UnitOfWork(db) as uow:
+        uow.book.require()
+        found = list(uow.connections.all())
+        counts = uow.inbox.counts()
+        activity = uow.inbox.activity()
+    status = []
+    for c in found:
+        by_status = {s: n for (name, s), n in counts.items() if name == c.name}
+        last, with_notices = activity.get(c.name, (None, 0))
+        status.append(
+            {
+                "name": c.name,
+                "platform": c.platform,
+                "clearing_account": c.clearing_account,
+                "api_access": c.api_token_encrypted is not None,
+                "api_url": c.api_url,
+                "last_event_at": last.isoformat() if last else None,
+                "events": by_status,
+                "waiting": by_status.get("received", 0) + by_status.get("failed", 0),
+                "dead": by_status.get("dead", 0),
+                "with_notices": with_notices,
+            }
+        )
+    return status

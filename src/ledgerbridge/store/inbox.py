@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -267,6 +267,18 @@ class InboxRepository:
             .group_by(connections.c.name, inbox_events.c.status)
         )
         return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    def activity(self) -> dict[str, tuple[dt.datetime | None, int]]:
+        """connection → (last delivery stored, events that carry notices for a person)."""
+        with_notices = func.sum(
+            case((func.json_array_length(inbox_events.c.notices) > 0, 1), else_=0)
+        )
+        rows = self.conn.execute(
+            select(connections.c.name, func.max(inbox_events.c.received_at), with_notices)
+            .join(connections, connections.c.id == inbox_events.c.connection_id)
+            .group_by(connections.c.name)
+        )
+        return {row[0]: (_aware(row[1]), int(row[2] or 0)) for row in rows}
 
     def oldest_pending(self) -> dt.datetime | None:
         value = self.conn.execute(
