@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from ledgerbridge.connectors import connector_for
 from ledgerbridge.events import (
+    Adjustment,
     CanonicalEvent,
     Dispute,
+    Fee,
     OrderCancelled,
     OrderEdited,
     OrderPaid,
     OrderPending,
     OrderSnapshot,
+    Payout,
     Refund,
 )
 from ledgerbridge.posting.accounts import AccountMap
-from ledgerbridge.posting.prior import Booking, PriorState, dispute_stages
+from ledgerbridge.posting.prior import NOTHING_POSTED, Booking, PriorState, dispute_stages
 from ledgerbridge.services.connections import OpenConnection
 from ledgerbridge.store.entries import PostedEntry
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -48,7 +51,12 @@ def subject_of(event: CanonicalEvent) -> str:
 
 
 def load_prior(uow: UnitOfWork, connection: OpenConnection, event: CanonicalEvent) -> PriorState:
-    posted = uow.entries.find(source_connection=connection.name, subject=subject_of(event))
+    if isinstance(event, Payout | Fee | Adjustment):
+        return NOTHING_POSTED  # their rules need no history
+    subject = subject_of(event)
+    if not uow.entries.has_subject(connection.name, subject):
+        return NOTHING_POSTED  # the common case: the first event about an order
+    posted = uow.entries.find(source_connection=connection.name, subject=subject)
     entries = tuple(p.entry for p in posted)
     if isinstance(event, Dispute):
         return PriorState(entries=entries, disputes=dispute_stages(entries))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,12 +38,13 @@ from ledgerbridge.posting.rates import RateTable
 from ledgerbridge.posting.rules import post
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.services.books import post_in
-from ledgerbridge.services.connections import open_connection
+from ledgerbridge.services.connections import OpenConnection, open_connection
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("ledgerbridge.worker")
+CONNECTION_TTL_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,19 @@ class Worker:
         self.batch = batch
         self.rng = rng or random.Random()
         self.on_processed = on_processed
+        self._connections: dict[int, tuple[float, OpenConnection]] = {}
+
+    def _connection(self, uow: UnitOfWork, connection_id: int) -> OpenConnection:
+        """Connections with their secrets open, kept for the worker's life (a changed secret
+        matters to the ingress, which verifies; the worker only needs platform and settings,
+        and re-reads them after ``CONNECTION_TTL_S``)."""
+        now = time.monotonic()
+        hit = self._connections.get(connection_id)
+        if hit is not None and now - hit[0] < CONNECTION_TTL_S:
+            return hit[1]
+        opened = open_connection(uow.connections.by_id(connection_id), self.box)
+        self._connections[connection_id] = (now, opened)
+        return opened
 
     def claim(self) -> list[int]:
         with UnitOfWork(self.db, durable=False) as uow:
@@ -129,9 +144,9 @@ class Worker:
         return outcome
 
     def _post(self, event_id: int) -> Outcome:
-        with UnitOfWork(self.db, durable=False) as uow:
+        with UnitOfWork(self.db, read_only=True) as uow:
             event = uow.inbox.get(event_id)
-            connection = open_connection(uow.connections.by_id(event.connection_id), self.box)
+            connection = self._connection(uow, event.connection_id)
             known = ledger_extra(uow, connection, event.topic, event.body)
         if event.status in (EventStatus.POSTED, EventStatus.IGNORED):
             return Outcome(event_id, event.status)

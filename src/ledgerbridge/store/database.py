@@ -70,6 +70,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        if conn.info.get("read_only"):
+            # Readers never wait for the writer in WAL mode; a deferred BEGIN takes no lock.
+            conn.exec_driver_sql("BEGIN")
+            return
         held = writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
         conn.info["writer_lock_held"] = held
         try:

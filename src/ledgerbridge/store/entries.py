@@ -7,6 +7,7 @@ the caller's transaction is still usable.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -95,7 +96,7 @@ class EntryRepository:
         line_rows = [self._line_row(i, line) for i, line in enumerate(entry.lines)]
         reverses_id = self._reversed_id(entry)
         try:
-            with self.conn.begin_nested():
+            with self._guard():
                 result = self.conn.execute(
                     insert(journal_entries).values(
                         date=entry.date,
@@ -128,6 +129,15 @@ class EntryRepository:
                 raise AlreadyReversed(f"{entry.reverses} has already been reversed") from None
             raise
         return entry_id
+
+    def _guard(self) -> Any:
+        """A savepoint where a concurrent writer could insert the same source key first
+        (PostgreSQL), so losing the race leaves the caller's transaction usable. SQLite runs
+        one writer at a time (``BEGIN IMMEDIATE``) after ``find_by_source``, so no race exists
+        there and the savepoint would only cost two statements."""
+        if self.conn.dialect.name == "sqlite":
+            return contextlib.nullcontext()
+        return self.conn.begin_nested()
 
     def _reversed_id(self, entry: JournalEntry) -> int | None:
         if entry.reverses is None:
@@ -327,6 +337,18 @@ class EntryRepository:
             )
             for row in rows
         ]
+
+    def has_subject(self, connection: str, subject: str) -> bool:
+        """Whether anything was posted yet about this platform object (a cheap first look)."""
+        found = self.conn.execute(
+            select(journal_entries.c.id)
+            .where(
+                journal_entries.c.source_connection == connection,
+                journal_entries.c.subject == subject,
+            )
+            .limit(1)
+        ).first()
+        return found is not None
 
     def event_id_of(self, entry_id: int) -> int | None:
         """The inbox event an entry was posted from, if any."""

@@ -31,9 +31,11 @@ class UnitOfWork:
     Everything a client is told is stored (webhook receipts, manual entries) stays durable.
     """
 
-    def __init__(self, db: Database, *, durable: bool = True) -> None:
+    def __init__(self, db: Database, *, durable: bool = True, read_only: bool = False) -> None:
         self.db = db
         self.durable = durable
+        self.read_only = read_only
+        """A read-only unit of work on SQLite does not queue behind writers (WAL readers)."""
         self._callbacks: list[Callable[[], None]] = []
         self._conn: Connection | None = None
 
@@ -41,6 +43,7 @@ class UnitOfWork:
         try:
             self._conn = self.db.engine.connect()
             self._conn.info["durable"] = self.durable
+            self._conn.info["read_only"] = self.read_only
             self._conn.begin()
             if not self.durable and self.db.dialect == "postgresql":
                 self._conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
