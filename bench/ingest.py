@@ -74,13 +74,16 @@ def drop_database(name: str | None) -> None:
 
 
 async def send_all(
-    url: str, bodies: list[bytes], concurrency: int
+    url: str, bodies: list[bytes], concurrency: int, rate: float | None = None
 ) -> tuple[list[float], int, float]:
+    """Send every body; with ``rate`` (per second) the sends are paced open-loop, so latency
+    is measured at that load rather than at saturation."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(len(bodies)):
         queue.put_nowait(i)
     latencies: list[float] = []
     failures = 0
+    begin = time.perf_counter()
 
     async def sender(client: httpx.AsyncClient) -> None:
         nonlocal failures
@@ -89,6 +92,10 @@ async def send_all(
                 i = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
+            if rate is not None:
+                delay = begin + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             headers = shopify_headers(bodies[i], SECRET, "orders/paid", event_id=f"bench-{i}")
             started = time.perf_counter()
             response = await client.post("/webhooks/shop", content=bodies[i], headers=headers)
@@ -110,6 +117,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="webhooks to send")
     parser.add_argument("--c", type=int, default=16, help="concurrent senders")
     parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--rate", type=float, default=None, help="paced sends per second")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="serve --no-worker plus a separate `ledgerbridge worker` process",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="lb-bench-"))
@@ -123,13 +136,14 @@ def main() -> None:
     bodies = [encode(day.order(n)[0]) for n in range(1, args.n + 1)]
 
     env = {**os.environ, "LEDGERBRIDGE_DATABASE_URL": url, "LEDGERBRIDGE_LOG_FORMAT": "json"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ledgerbridge", "serve", "--port", str(args.port)],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    serve = [sys.executable, "-m", "ledgerbridge", "serve", "--port", str(args.port)]
+    commands = [[*serve, "--no-worker"], [sys.executable, "-m", "ledgerbridge", "worker"]]
+    processes = [
+        subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for command in (commands if args.split else [serve])
+    ]
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -138,7 +152,7 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        latencies, failures, elapsed = asyncio.run(send_all(base, bodies, args.c))
+        latencies, failures, elapsed = asyncio.run(send_all(base, bodies, args.c, args.rate))
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with db.engine.connect() as conn:
@@ -149,8 +163,9 @@ def main() -> None:
                 break
             time.sleep(0.25)
     finally:
-        server.terminate()
-        server.wait(20)
+        for process in processes:
+            process.terminate()
+            process.wait(20)
 
     with db.engine.connect() as conn:
         rows = conn.execute(select(inbox_events.c.received_at, inbox_events.c.posted_at)).all()
@@ -160,8 +175,15 @@ def main() -> None:
     to_posted = [(p - r).total_seconds() for r, p in posted]
     span = (max(p for _, p in posted) - min(r for r, _ in posted)).total_seconds()
     ms = 1000.0
-    print(f"database            {args.db}")
-    print(f"webhooks            {args.n} sent by {args.c} concurrent senders, {failures} not 202")
+    print(
+        f"database            {args.db}, worker "
+        + ("in its own process" if args.split else "in-process")
+    )
+    pacing = f"paced at {args.rate:.0f}/s" if args.rate else "as fast as possible"
+    print(
+        f"webhooks            {args.n} sent by {args.c} concurrent senders, {pacing}, "
+        f"{failures} not 202"
+    )
     print(f"acknowledged/s      {(args.n - failures) / elapsed:.0f}  ({elapsed:.2f} s)")
     print(
         "receive->ack ms     "
