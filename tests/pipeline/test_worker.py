@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 
 from ledgerbridge.clock import utcnow
 from ledgerbridge.demo.driver import encode
@@ -111,3 +112,20 @@ class TestRetriesAndDeadLetters:
         assert status(book, event_id) is EventStatus.DEAD
         with UnitOfWork(book.db) as uow:
             assert uow.entries.count() == 0
+
+
+class TestScaleOut:
+    def test_workers_running_side_by_side_post_each_event_once(self, book: Book) -> None:
+        clock = FakeClock()
+        day = DemoDay(clock.now)
+        ids = [deliver(book, "shop", "orders/paid", day.order(n)[0], clock) for n in range(1, 41)]
+        workers = [book.worker(clock=clock, batch=3) for _ in range(3)]
+        threads = [threading.Thread(target=w.drain) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        with UnitOfWork(book.db) as uow:
+            assert all(uow.inbox.get(i).status is EventStatus.POSTED for i in ids)
+            assert uow.entries.count() == len(ids)
+            assert uow.audit.verify_chain()[1] is None
