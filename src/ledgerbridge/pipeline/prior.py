@@ -60,8 +60,6 @@ def load_prior(uow: UnitOfWork, connection: OpenConnection, event: CanonicalEven
     entries = tuple(p.entry for p in posted)
     if isinstance(event, Dispute):
         return PriorState(entries=entries, disputes=dispute_stages(entries))
-    if not isinstance(event, OrderPaid | OrderPending | OrderEdited | OrderCancelled | Refund):
-        return PriorState(entries=entries)
     order_entries = [
         p for p in posted if p.entry.source.kind in ORDER_KINDS and p.entry.reverses is None
     ]
