@@ -8,6 +8,10 @@ import sys
 import structlog
 
 
+def _stderr_logger(*_: object) -> structlog.PrintLogger:
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(log_format: str | None = None, *, level: int = logging.INFO) -> None:
     as_json = (log_format or ("console" if sys.stderr.isatty() else "json")) == "json"
     renderer: structlog.types.Processor = (
@@ -22,6 +26,8 @@ def configure_logging(log_format: str | None = None, *, level: int = logging.INF
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Look sys.stderr up at each log call, not once: it may have been replaced since
+        # (a test runner's capture, a daemon's redirect).
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
