@@ -40,7 +40,9 @@ class Runtime:
                 latency = (outcome.finished_at - outcome.received_at).total_seconds()
                 metrics.receive_to_posted.observe(latency)
 
-        return Worker(self.db, self.box, provider(self.settings.fx_provider), on_processed=observe)
+        return Worker(
+            self.db, self.box, provider(self.settings.fx_provider, db=self.db), on_processed=observe
+        )
 
     def app_state(self, *, with_worker: bool = True) -> AppState:
         metrics = Metrics()

@@ -12,6 +12,7 @@ from ledgerbridge.cli.connections import connections_app
 from ledgerbridge.cli.demo import demo
 from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
+from ledgerbridge.cli.fx import fx_app
 from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.serve import serve, worker
 from ledgerbridge.config import Settings
@@ -44,6 +45,7 @@ app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("demo")(demo)
 app.command("export")(export)
+app.add_typer(fx_app, name="fx")
 
 
 def main() -> None:

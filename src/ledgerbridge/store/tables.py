@@ -177,3 +177,22 @@ inbox_events = Table(
     Index("ix_inbox_events_due", "status", "next_attempt_at"),
 )
 """Raw-first inbox: every verified delivery, stored before it is parsed."""
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(80), nullable=False),
+    # source: the provider that published the figure ("ecb"); one cache per provider.
+    Column("currency", String(3), nullable=False),
+    Column("per", String(3), nullable=False),
+    # per: the quote base; ``rate`` units of ``currency`` buy one ``per`` ("EUR" for the ECB).
+    Column("date", Date, nullable=False),
+    # date: the publication date, as the provider dated it.
+    Column("rate", String(40), nullable=False),
+    # rate: the figure exactly as published, as decimal text (never a float).
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "currency", "per", "date", name="uq_fx_rates_source"),
+)
+"""Exchange-rate cache: each published figure once (insert-or-ignore), so a lookup for a date
+already covered never reaches the network and a restart starts from what was fetched."""

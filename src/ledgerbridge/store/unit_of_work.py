@@ -20,6 +20,7 @@ from ledgerbridge.store.connections import ConnectionRepository
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.entries import EntryRepository
 from ledgerbridge.store.inbox import InboxRepository
+from ledgerbridge.store.rates import RateRepository
 
 
 class UnitOfWork:
@@ -57,6 +58,7 @@ class UnitOfWork:
         self.audit = AuditLog(self._conn)
         self.connections = ConnectionRepository(self._conn)
         self.inbox = InboxRepository(self._conn)
+        self.rates = RateRepository(self._conn)
         return self
 
     @property
