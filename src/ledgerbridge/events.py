@@ -269,6 +269,26 @@ class Adjustment:
     kind: str = "adjustment"
 
 
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """The gateway converted money it holds into another currency at its own rate.
+
+    Stripe settles a EUR charge into a USD balance at the moment of the charge (and a EUR refund
+    out of it): ``source`` is what left (EUR 100.00), ``target`` what arrived (USD 108.00), and
+    ``rate`` the platform's own rate (target units per source unit). Posting moves the clearing
+    balance from one currency to the other and books the difference between our reference rate
+    and the platform's as realised FX.
+    """
+
+    external_id: str
+    occurred_at: dt.datetime
+    source: Money
+    target: Money
+    rate: Decimal | None = None
+    related_id: str | None = None
+    kind: str = "conversion"
+
+
 CanonicalEvent = (
     OrderPaid
     | OrderPending
@@ -279,6 +299,7 @@ CanonicalEvent = (
     | Payout
     | Dispute
     | Adjustment
+    | Conversion
 )
 
 

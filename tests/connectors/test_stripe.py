@@ -26,7 +26,7 @@ from ledgerbridge.connectors.base import (
     UnsupportedTopic,
 )
 from ledgerbridge.connectors.stripe import StripeConnector, signature
-from ledgerbridge.connectors.stripe_objects import stripe_money
+from ledgerbridge.connectors.stripe_money import stripe_money
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.events import (
     Adjustment,

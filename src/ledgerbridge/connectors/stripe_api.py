@@ -108,6 +108,11 @@ class StripeApi:
             raise PlatformUnavailable("Stripe answered without a list of data")
         return body
 
+    def balance_transaction(self, transaction_id: str) -> dict[str, Any]:
+        """One balance transaction (``GET /v1/balance_transactions/{id}``): the amount a charge
+        or refund settled at in the balance currency, its fee and the exchange rate used."""
+        return self._get(f"/v1/balance_transactions/{transaction_id}", {})
+
     def balance_transactions_for_payout(self, payout_id: str) -> list[dict[str, Any]]:
         """Every balance transaction of an automatic payout, oldest page first as Stripe
         pages them. Raises PlatformUnavailable (retry) or PlatformRequestFailed."""

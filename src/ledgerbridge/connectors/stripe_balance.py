@@ -20,7 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ledgerbridge.connectors.payload import Obj, invalid, total
-from ledgerbridge.connectors.stripe_objects import Events, Source, ref_id, stripe_money
+from ledgerbridge.connectors.stripe_money import stripe_money
+from ledgerbridge.connectors.stripe_objects import Events, Source, ref_id
 from ledgerbridge.events import (
     Adjustment,
     CanonicalEvent,

@@ -29,10 +29,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.connectors.payload import Obj, invalid, money_at
+from ledgerbridge.connectors.payload import Obj, invalid
+from ledgerbridge.connectors.stripe_money import (
+    stripe_money,
+)
+from ledgerbridge.connectors.stripe_settlement import balance_transaction, settlement
 from ledgerbridge.events import (
     CanonicalEvent,
     Fee,
@@ -47,51 +50,9 @@ from ledgerbridge.events import (
     ShippingLine,
     TaxLine,
 )
-from ledgerbridge.money import Money, exponent
-
-ZERO_DECIMAL = frozenset(
-    {
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "JPY",
-        "KMF",
-        "KRW",
-        "MGA",
-        "PYG",
-        "RWF",
-        "UGX",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    }
-)
-"""Currencies whose Stripe amounts are whole units."""
-
-TWO_DECIMAL_OVERRIDES = frozenset({"ISK"})
-"""Zero-decimal in ISO 4217 but sent by Stripe with two decimals that are always 00."""
+from ledgerbridge.money import Money
 
 Events = tuple[list[CanonicalEvent], list[Notice]]
-
-
-def stripe_exponent(currency: str) -> int:
-    if currency in ZERO_DECIMAL:
-        return 0
-    if currency in TWO_DECIMAL_OVERRIDES:
-        return 2
-    return exponent(currency)
-
-
-def stripe_money(value: object, currency: str, path: str, *, signed: bool = False) -> Money:
-    """An integer Stripe amount as exact Money (see the module docstring)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(path, "expected an integer amount in the currency's minor unit")
-    return money_at(
-        Decimal(value).scaleb(-stripe_exponent(currency)), currency, path, signed=signed
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +108,8 @@ def _charge_fee(charge: Obj, extra: Mapping[str, Any], charge_id: str) -> list[C
     ``extra={"post_charge_fees": False}`` leaves fees to the payout, for connections whose
     payouts are posted from their balance transactions (booking both would count fees twice).
     """
-    if extra.get("post_charge_fees", True) is False:
-        return []
-    given = extra.get("balance_transaction")
-    if isinstance(given, dict):
-        txn = Obj(given, "extra.balance_transaction")
-    elif isinstance(charge.raw("balance_transaction"), dict):
-        txn = charge.obj("balance_transaction")
-    else:
+    txn = balance_transaction(charge, extra)
+    if txn is None or extra.get("post_charge_fees", True) is False:
         return []
     currency = txn.currency("currency")
     fee = stripe_money(txn.required("fee"), currency, txn.at("fee"))
@@ -169,7 +124,12 @@ def charge_paid(src: Source) -> Events:
     if src.extra.get("post_charges", True) is False:
         # The sale is posted from elsewhere (a checkout session, or the store's own order),
         # but the fee Stripe kept on this charge is still this connection's to book.
-        return _charge_fee(charge, src.extra, charge_id), [
+        currency = charge.currency("currency")
+        moved = src.amount(
+            "amount_captured" if charge.opt_integer("amount_captured") else "amount", currency
+        )
+        settled = settlement(balance_transaction(charge, src.extra), moved, charge_id)
+        return [*settled, *_charge_fee(charge, src.extra, charge_id)], [
             Notice(
                 f"charge {charge_id} not posted as a sale: this connection posts sales "
                 "from checkout sessions or the store (post_charges=False)",
@@ -203,7 +163,8 @@ def charge_paid(src: Source) -> Events:
         customer=ref_id(charge, "customer"),
     )
     paid = OrderPaid(key, src.when("created"), snapshot)
-    return [paid, *_charge_fee(charge, src.extra, charge_id)], []
+    settled = settlement(balance_transaction(charge, src.extra), amount, charge_id)
+    return [paid, *settled, *_charge_fee(charge, src.extra, charge_id)], []
 
 
 def _session_taxes(totals: Obj, currency: str, tax: Money) -> tuple[TaxLine, ...]:
@@ -354,7 +315,11 @@ def charge_refunded(src: Source) -> Events:
             continue
         status = r.opt_text("status") or "succeeded"
         if status in {"succeeded", "pending"}:
-            events.append(_refund(r, currency, order_key, when))
+            refund = _refund(r, currency, order_key, when)
+            events.append(refund)
+            events += settlement(
+                balance_transaction(r, {}), refund.amount, refund.external_id, outgoing=True
+            )
         else:
             notices.append(
                 Notice(

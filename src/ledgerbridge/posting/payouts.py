@@ -10,6 +10,12 @@ adjustments. Each keeps the connection's clearing account equal to the money sti
   the bank in USD, and the two meet on ``currency_conversion``, one pair of lines per currency;
   the base value the exchange lost or gained is realised FX (see :mod:`.conversion`).
 * **Fee**: ``Dr processing_fees / Cr clearing``.
+* **Conversion**: the gateway exchanged money it holds (a EUR charge settled into a USD
+  balance). ``Cr clearing`` the source currency and ``Dr clearing`` the target, meeting on
+  ``currency_conversion``; the source leaves at our reference rate for the day (the rate the sale
+  was booked at), the target arrives at the platform's, and the difference is realised FX.
+  Worked example: a EUR 100.00 charge booked at ECB 1.0950 (USD 109.50) that Stripe settles as
+  USD 108.00 leaves a realised FX loss of USD 1.50.
 * **Adjustment**: the gateway changed the balance for a reason no other event models (a reserve
   held or released, a credit, a debit). Clearing must follow the balance exactly, or payouts
   stop clearing it, but the *reason* needs a person: the other side goes to ``suspense``, where
@@ -25,7 +31,7 @@ Worked example: a stripe payout of 6,654.79 with 221.40 fees withheld::
 from __future__ import annotations
 
 from ledgerbridge.errors import InvalidInput
-from ledgerbridge.events import Adjustment, Fee, Payout
+from ledgerbridge.events import Adjustment, Conversion, Fee, Payout
 from ledgerbridge.ledger.chart import Role
 from ledgerbridge.ledger.entries import JournalEntry
 from ledgerbridge.money import Money
@@ -119,3 +125,26 @@ def post_adjustment(event: Adjustment, ctx: PostingContext) -> JournalEntry | No
         credit(out_of, event.amount, event.description),
     ]
     return ctx.entry(event, drafts, f"Adjustment ({event.direction}): {event.description}")
+
+
+def post_conversion(event: Conversion, ctx: PostingContext) -> JournalEntry | None:
+    """Move a clearing balance from one currency to another; None for a same-currency no-op."""
+    if event.source.currency == event.target.currency:
+        return None
+    conversion, memo = (
+        ctx.role(Role.CURRENCY_CONVERSION),
+        f"Converted by the gateway ({event.related_id or event.external_id})",
+    )
+    drafts = [
+        credit(ctx.clearing, event.source, memo),
+        debit(conversion, event.source, memo),
+        credit(conversion, event.target, memo),
+        debit(ctx.clearing, event.target, memo),
+    ]
+    rate = f" at {event.rate}" if event.rate is not None else ""
+    return ctx.entry(
+        event,
+        drafts,
+        f"{event.source} converted to {event.target}{rate} by the gateway",
+        dimensions={"related_id": event.related_id},
+    )

@@ -34,6 +34,7 @@ from typing import assert_never
 from ledgerbridge.events import (
     Adjustment,
     CanonicalEvent,
+    Conversion,
     Dispute,
     Fee,
     OrderCancelled,
@@ -53,7 +54,7 @@ from ledgerbridge.posting.orders import (
     post_order_paid,
     post_order_pending,
 )
-from ledgerbridge.posting.payouts import post_adjustment, post_fee, post_payout
+from ledgerbridge.posting.payouts import post_adjustment, post_conversion, post_fee, post_payout
 from ledgerbridge.posting.prior import PriorState
 from ledgerbridge.posting.rates import RateTable
 from ledgerbridge.posting.refunds import post_refund
@@ -93,5 +94,7 @@ def post(
             return post_adjustment(event, ctx)
         case Dispute():
             return post_dispute(event, ctx, prior)
+        case Conversion():
+            return post_conversion(event, ctx)
         case _:
             assert_never(event)
