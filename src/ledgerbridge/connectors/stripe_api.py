@@ -104,14 +104,17 @@ class StripeApi:
             body = load_json(response.content)
         except PayloadInvalid:
             raise PlatformUnavailable("Stripe answered with a body that is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise PlatformUnavailable("Stripe answered without a list of data")
+        if not isinstance(body, dict):
+            raise PlatformUnavailable("Stripe answered with JSON that is not an object")
         return body
 
     def balance_transaction(self, transaction_id: str) -> dict[str, Any]:
         """One balance transaction (``GET /v1/balance_transactions/{id}``): the amount a charge
         or refund settled at in the balance currency, its fee and the exchange rate used."""
-        return self._get(f"/v1/balance_transactions/{transaction_id}", {})
+        body = self._get(f"/v1/balance_transactions/{transaction_id}", {})
+        if body.get("object") != "balance_transaction":
+            raise PlatformUnavailable(f"Stripe answered for {transaction_id} with another object")
+        return body
 
     def balance_transactions_for_payout(self, payout_id: str) -> list[dict[str, Any]]:
         """Every balance transaction of an automatic payout, oldest page first as Stripe
@@ -123,6 +126,8 @@ class StripeApi:
         seen_cursors: set[str] = set()
         while True:
             page = self._get("/v1/balance_transactions", params)
+            if not isinstance(page.get("data"), list):
+                raise PlatformUnavailable("Stripe answered without a list of data")
             items = [item for item in page["data"] if isinstance(item, dict)]
             found.extend(items)
             if page.get("has_more") is not True:

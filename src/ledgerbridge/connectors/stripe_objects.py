@@ -290,6 +290,14 @@ def _previously_listed(previous: Obj | None) -> set[str]:
     return {r.text("id") for r in before.objects("data") if r.has("id")} if before else set()
 
 
+def _fetched(extra: Mapping[str, Any], object_id: str) -> Mapping[str, Any]:
+    """``extra["balance_transactions_by_source"][id]`` (fetched by the worker with API access)
+    as the ``balance_transaction`` extra of one object."""
+    fetched = extra.get("balance_transactions_by_source")
+    txn = fetched.get(object_id) if isinstance(fetched, Mapping) else None
+    return {"balance_transaction": txn} if isinstance(txn, dict) else {}
+
+
 def charge_refunded(src: Source) -> Events:
     """One Refund per refund that is new in this event: listed on the charge now but not in
     ``previous_attributes``; without a list, the increase of ``amount_refunded``."""
@@ -318,7 +326,10 @@ def charge_refunded(src: Source) -> Events:
             refund = _refund(r, currency, order_key, when)
             events.append(refund)
             events += settlement(
-                balance_transaction(r, {}), refund.amount, refund.external_id, outgoing=True
+                balance_transaction(r, _fetched(src.extra, refund.external_id)),
+                refund.amount,
+                refund.external_id,
+                outgoing=True,
             )
         else:
             notices.append(

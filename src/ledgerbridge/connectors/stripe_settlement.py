@@ -43,7 +43,7 @@ def settlement(
     currency = txn.currency("currency")
     if currency == moved.currency:
         return []
-    settled = abs(stripe_money(txn.required("amount"), currency, txn.at("amount")))
+    settled = abs(stripe_money(txn.required("amount"), currency, txn.at("amount"), signed=True))
     rate = txn.raw("exchange_rate")
     exact_rate = Decimal(str(rate)) if isinstance(rate, Decimal | int) else None
     source, target = (settled, moved) if outgoing else (moved, settled)

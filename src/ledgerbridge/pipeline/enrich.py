@@ -44,6 +44,32 @@ def ledger_extra(
     return {"currency": order.currency, "taxes_included": order.taxes_included}
 
 
+SETTLED_TOPICS = frozenset({"charge.succeeded", "charge.captured", "charge.refunded"})
+"""Stripe topics whose balance transactions say at what rate Stripe converted the money."""
+
+
+def _event_object(body: bytes) -> dict[str, Any]:
+    data = load_object(body).get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    return obj if isinstance(obj, dict) else {}
+
+
+def _settlements(connection: OpenConnection, body: bytes) -> dict[str, Any]:
+    """The balance transactions of a charge's refunds, by refund id (webhooks carry ids only)."""
+    refunds = _event_object(body).get("refunds")
+    listed = refunds.get("data") if isinstance(refunds, dict) else None
+    wanted = {
+        r["id"]: r["balance_transaction"]
+        for r in listed or []
+        if isinstance(r, dict) and isinstance(r.get("balance_transaction"), str)
+    }
+    if not wanted:
+        return {}
+    assert connection.api_token is not None
+    with StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token) as api:
+        return {refund_id: api.balance_transaction(txn) for refund_id, txn in wanted.items()}
+
+
 def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:
     """The ``extra`` mapping the connector's ``parse`` takes for this delivery."""
     settings = connection.stored.settings
@@ -55,6 +81,13 @@ def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[
         # without it, from the charges that carry them. Never both.
         "post_charge_fees": connection.api_token is None,
     }
+    if topic in SETTLED_TOPICS and connection.api_token:
+        extra["balance_transactions_by_source"] = _settlements(connection, body)
+        charge = _event_object(body)
+        txn = charge.get("balance_transaction")
+        if isinstance(txn, str) and topic != "charge.refunded":
+            with StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token) as api:
+                extra["balance_transaction"] = api.balance_transaction(txn)
     if topic == "payout.paid" and connection.api_token:
         payout = load_object(body).get("data", {}).get("object", {})
         payout_id = payout.get("id") if isinstance(payout, dict) else None
