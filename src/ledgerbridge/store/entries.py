@@ -350,6 +350,30 @@ class EntryRepository:
         ).first()
         return found is not None
 
+    def foreign_balances(
+        self, account_ids: Sequence[int], base_currency: str, as_of: dt.date
+    ) -> list[tuple[int, str, int, int]]:
+        """(account id, currency, Σ signed minor units, Σ signed base minor units) of every
+        non-base currency held on ``account_ids`` up to ``as_of``, debit positive."""
+        sign = case((journal_lines.c.side == "debit", 1), else_=-1)
+        rows = self.conn.execute(
+            select(
+                journal_lines.c.account_id,
+                journal_lines.c.currency,
+                func.sum(sign * journal_lines.c.amount_minor),
+                func.sum(sign * journal_lines.c.base_amount_minor),
+            )
+            .join(journal_entries, journal_entries.c.id == journal_lines.c.entry_id)
+            .where(
+                journal_lines.c.account_id.in_(list(account_ids)),
+                journal_lines.c.currency != base_currency,
+                journal_entries.c.date <= as_of,
+            )
+            .group_by(journal_lines.c.account_id, journal_lines.c.currency)
+            .order_by(journal_lines.c.account_id, journal_lines.c.currency)
+        )
+        return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
     def event_id_of(self, entry_id: int) -> int | None:
         """The inbox event an entry was posted from, if any."""
         return self.conn.execute(
