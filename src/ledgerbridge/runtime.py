@@ -53,4 +53,5 @@ class Runtime:
             directory=ConnectionDirectory(self.db, self.box),
             metrics=metrics,
             loop=loop,
+            rates=provider(self.settings.fx_provider, db=self.db),
         )

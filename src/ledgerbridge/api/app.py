@@ -14,11 +14,13 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from ledgerbridge import __version__
-from ledgerbridge.api import errors, webhooks
+from ledgerbridge.api import errors, v1, webhooks
 from ledgerbridge.api.metrics import Metrics
+from ledgerbridge.apikeys import KeyCache
 from ledgerbridge.clock import utcnow
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
 from ledgerbridge.pipeline.worker import WorkerLoop
+from ledgerbridge.posting.rates import RateTable
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.store.database import Database
 from ledgerbridge.store.inbox import EventStatus
@@ -40,11 +42,16 @@ class AppState:
     max_backlog: int = 10_000
     max_dead: int = 100
     on_stored: Callable[[int], None] | None = field(default=None)
+    rates: RateTable | None = None
+    """The book's rate provider, for ``/api/v1/fx/rates``."""
+    keys: KeyCache | None = None
 
 
 def create_app(state: AppState) -> FastAPI:
     if state.loop is not None and state.on_stored is None:
         state.on_stored = state.loop.wake
+    if state.keys is None:
+        state.keys = KeyCache(state.db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -60,6 +67,7 @@ def create_app(state: AppState) -> FastAPI:
     app.state.ledgerbridge = state
     errors.install(app)
     app.include_router(webhooks.router)
+    app.include_router(v1.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

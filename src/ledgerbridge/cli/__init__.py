@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from ledgerbridge.cli.apikeys import apikeys_app
 from ledgerbridge.cli.audit import audit_app
 from ledgerbridge.cli.books import accounts_app, init
 from ledgerbridge.cli.connections import connections_app
@@ -46,6 +47,7 @@ app.command("worker")(worker)
 app.command("demo")(demo)
 app.command("export")(export)
 app.add_typer(fx_app, name="fx")
+app.add_typer(apikeys_app, name="apikeys")
 
 
 def main() -> None:

@@ -196,3 +196,22 @@ fx_rates = Table(
 )
 """Exchange-rate cache: each published figure once (insert-or-ignore), so a lookup for a date
 already covered never reaches the network and a restart starts from what was fetched."""
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    # prefix: the public part of the key (``lb_<prefix>_…``), to find its row without a scan.
+    Column("key_hash", String(128), nullable=False),
+    # key_hash: scrypt of the secret part, with ``salt``; the key itself is never stored.
+    Column("salt", String(64), nullable=False),
+    Column("scope", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("prefix", name="uq_api_keys_prefix"),
+    UniqueConstraint("name", name="uq_api_keys_name"),
+    CheckConstraint("scope IN ('read', 'write', 'admin')", name="scope"),
+)
+"""API keys for the JSON API: a name, a scope, and a salted scrypt hash of the secret."""
