@@ -215,3 +215,115 @@ api_keys = Table(
     CheckConstraint("scope IN ('read', 'write', 'admin')", name="scope"),
 )
 """API keys for the JSON API: a name, a scope, and a salted scrypt hash of the secret."""
+
+bank_statements = Table(
+    "bank_statements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("bank_account", String(32), nullable=False),
+    # bank_account: the ledger account code the statement's money sits in (e.g. "1000").
+    Column("format", String(20), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("statement_ref", String(120), nullable=True),
+    Column("account", String(120), nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("opening_minor", BigInteger, nullable=True),
+    Column("closing_minor", BigInteger, nullable=True),
+    Column("balance_gap_minor", BigInteger, nullable=True),
+    # balance_gap_minor: opening + lines - closing; non-zero means the file does not add up.
+    Column("period_start", Date, nullable=True),
+    Column("period_end", Date, nullable=True),
+    Column("lines_added", Integer, nullable=False),
+    Column("lines_skipped", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+bank_lines = Table(
+    "bank_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("statement_id", Integer, ForeignKey("bank_statements.id"), nullable=False),
+    Column("bank_account", String(32), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    # fingerprint: what makes a re-imported line the same line (see statements service).
+    Column("bank_ref", String(120), nullable=True),
+    Column("booking_date", Date, nullable=False, index=True),
+    Column("value_date", Date, nullable=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    # amount_minor: signed, money in positive.
+    Column("currency", String(3), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("counterparty", String(255), nullable=True),
+    Column("refs", JSON, nullable=False),
+    Column("transaction_code", String(40), nullable=True),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("fingerprint", name="uq_bank_lines_fingerprint"),
+)
+
+recon_matches = Table(
+    "recon_matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("method", String(20), nullable=False),
+    Column("score", String(10), nullable=False),
+    Column("difference_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+recon_match_lines = Table(
+    "recon_match_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("match_id", Integer, ForeignKey("recon_matches.id"), nullable=False),
+    Column("bank_line_id", Integer, ForeignKey("bank_lines.id"), nullable=False),
+    UniqueConstraint("bank_line_id", name="uq_recon_match_lines_bank_line_id"),
+)
+"""The database itself refuses a bank line matched twice."""
+
+recon_match_payouts = Table(
+    "recon_match_payouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("match_id", Integer, ForeignKey("recon_matches.id"), nullable=False),
+    Column("connection", String(120), nullable=False),
+    Column("payout_id", String(255), nullable=False),
+    UniqueConstraint("connection", "payout_id", name="uq_recon_match_payouts_connection"),
+)
+
+discrepancies = Table(
+    "discrepancies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False),
+    # key: kind + payouts + lines, so a daily run does not report the same finding twice.
+    Column("kind", String(30), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("payouts", JSON, nullable=False),
+    Column("bank_line_ids", JSON, nullable=False),
+    Column("currency", String(3), nullable=True),
+    Column("expected_minor", BigInteger, nullable=True),
+    Column("actual_minor", BigInteger, nullable=True),
+    Column("difference_minor", BigInteger, nullable=True),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("action", String(20), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("entry_id", Integer, nullable=True),
+    UniqueConstraint("key", name="uq_discrepancies_key"),
+    CheckConstraint("status IN ('open', 'resolved')", name="status"),
+)
+
+learned_rules = Table(
+    "learned_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connection", String(120), nullable=False),
+    Column("counterparty", String(255), nullable=True),
+    Column("descriptor", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("from_match_id", Integer, nullable=True),
+)
+"""What a person's manual match taught: deposits like this belong to that connection."""
