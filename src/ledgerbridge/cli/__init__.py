@@ -14,6 +14,7 @@ from ledgerbridge.cli.demo import demo
 from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.fx import fx_app
+from ledgerbridge.cli.reconcile import discrepancies_app, reconcile, statements_app
 from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.serve import serve, worker
 from ledgerbridge.config import Settings
@@ -48,6 +49,9 @@ app.command("demo")(demo)
 app.command("export")(export)
 app.add_typer(fx_app, name="fx")
 app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(statements_app, name="statements")
+app.command("reconcile")(reconcile)
+app.add_typer(discrepancies_app, name="discrepancies")
 
 
 def main() -> None:

@@ -15,12 +15,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledgerbridge.store.accounts import AccountRepository
 from ledgerbridge.store.audit import AuditLog
+from ledgerbridge.store.bank import BankRepository
 from ledgerbridge.store.book import BookRepository
 from ledgerbridge.store.connections import ConnectionRepository
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.entries import EntryRepository
 from ledgerbridge.store.inbox import InboxRepository
 from ledgerbridge.store.rates import RateRepository
+from ledgerbridge.store.reconciliation import ReconciliationRepository
 
 
 class UnitOfWork:
@@ -58,6 +60,8 @@ class UnitOfWork:
         self.audit = AuditLog(self._conn)
         self.connections = ConnectionRepository(self._conn)
         self.inbox = InboxRepository(self._conn)
+        self.bank = BankRepository(self._conn)
+        self.reconciliation = ReconciliationRepository(self._conn)
         self.rates = RateRepository(self._conn)
         return self
 

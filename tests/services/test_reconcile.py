@@ -1,0 +1,217 @@
+"""Reconciliation end to end: payouts posted from webhooks, a bank statement imported, deposits
+matched, discrepancies flagged with reasons, resolved with entries, nothing counted twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from typer.testing import CliRunner
+
+from ledgerbridge.cli import app
+from ledgerbridge.money import Money
+from ledgerbridge.services import audit, reconcile, reports
+from ledgerbridge.services.discrepancies import Action, resolve
+from ledgerbridge.services.statements import import_statement
+from ledgerbridge.store.tables import recon_match_lines
+from ledgerbridge.store.unit_of_work import UnitOfWork
+from tests.pipeline.conftest import Book
+from tests.pipeline.conftest import book as book  # noqa: F401 - fixture
+from tests.pipeline.test_worker import FakeClock, deliver
+
+PAYOUTS = {
+    "po_A1B2C3D4E5F6": (10000, 2),
+    "po_B1B2C3D4E5F6": (25000, 3),
+    "po_C1B2C3D4E5F6": (7500, 4),
+    "po_D1B2C3D4E5F6": (6000, 5),
+}
+STATEMENT = """Date,Description,Amount,Currency,Balance,Account,Reference
+2026-03-03,STRIPE TRANSFER,100.00,USD,1100.00,US001,po_A1B2C3D4E5F6
+2026-03-04,STRIPE TRANSFER,245.00,USD,1345.00,US001,po_B1B2C3D4E5F6
+2026-03-05,STRIPE TRANSFER,75.00,USD,1420.00,US001,BK-0305-77
+2026-03-06,ACME CORP REFUND,51.20,USD,1471.20,US001,BK-0306-12
+2026-03-06,RENT MARCH,-300.00,USD,1171.20,US001,BK-0306-13
+"""
+MARCH = {"date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
+
+
+def payout_event(payout_id: str, amount: int, day: int) -> dict[str, object]:
+    arrival = int(dt.datetime(2026, 3, day, tzinfo=dt.UTC).timestamp())
+    return {
+        "id": f"evt_{payout_id}",
+        "object": "event",
+        "type": "payout.paid",
+        "created": arrival - 86400,
+        "data": {
+            "object": {
+                "id": payout_id,
+                "object": "payout",
+                "amount": amount,
+                "currency": "usd",
+                "arrival_date": arrival,
+                "status": "paid",
+                "created": arrival - 86400,
+            }
+        },
+    }
+
+
+@pytest.fixture
+def reconciled(book: Book, tmp_path: Path) -> tuple[Book, dict[str, object]]:
+    clock = FakeClock()
+    for payout_id, (amount, day) in PAYOUTS.items():
+        deliver(book, "stripe", "", payout_event(payout_id, amount, day), clock)
+    book.worker(clock=clock).drain()
+    used, imported = import_statement(book.db, STATEMENT.encode())
+    assert used == "csv" and imported[0].added == 5
+    report = reconcile.run(book.db, **MARCH).as_json()
+    return book, report
+
+
+class TestRun:
+    def test_deposits_are_matched_by_reference_and_by_amount_and_date(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        _, report = reconciled
+        by_payout = {m["payouts"][0]["payout_id"]: m for m in report["matches"]}  # type: ignore[index, union-attr]
+        assert by_payout["po_A1B2C3D4E5F6"]["method"] == "reference"
+        assert by_payout["po_A1B2C3D4E5F6"]["difference"] == "0.00"
+        assert by_payout["po_B1B2C3D4E5F6"]["difference"] == "-5.00"
+        assert by_payout["po_C1B2C3D4E5F6"]["method"] in {"amount_date", "descriptor"}
+        assert by_payout["po_C1B2C3D4E5F6"]["bank_ref"] == "BK-0305-77"
+        assert "po_D1B2C3D4E5F6" not in by_payout
+
+    def test_every_discrepancy_has_a_kind_and_a_reason(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        _, report = reconciled
+        kinds = {d["kind"]: d for d in report["discrepancies"]}  # type: ignore[union-attr]
+        assert kinds["missing_deposit"]["payout_id"] == "po_D1B2C3D4E5F6"
+        assert kinds["missing_deposit"]["expected"] == "60.00"
+        assert kinds["unexpected_deposit"]["actual"] == "51.20"
+        assert kinds["amount_mismatch"]["difference"] == "-5.00"
+        assert all(d["reason"] for d in report["discrepancies"])  # type: ignore[union-attr]
+        summary = report["summary"]
+        assert summary["deposits"] == 4 and summary["matched"] == 3  # type: ignore[index]
+        assert summary["auto_match_rate"] == "0.7500"  # type: ignore[index]
+
+    def test_a_second_run_and_a_reimport_add_nothing(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        book, _ = reconciled
+        _, again = import_statement(book.db, STATEMENT.encode())
+        assert (again[0].added, again[0].skipped) == (0, 5)
+        second = reconcile.run(book.db, **MARCH).as_json()
+        assert second["matches"] == [] and second["summary"]["new_discrepancies"] == 0
+
+    def test_the_database_refuses_a_bank_line_matched_twice(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        book, _ = reconciled
+        with UnitOfWork(book.db) as uow:
+            line_id = uow.connection.execute(recon_match_lines.select()).first().bank_line_id  # type: ignore[union-attr]
+            with pytest.raises(IntegrityError):
+                uow.connection.execute(
+                    recon_match_lines.insert().values(match_id=1, bank_line_id=line_id)
+                )
+
+
+class TestResolve:
+    def test_a_bank_fee_is_written_off_to_bank_fees_and_audited(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        book, _ = reconciled
+        with UnitOfWork(book.db) as uow:
+            found = {d.kind: d for d in uow.reconciliation.discrepancies(status="open")}
+        bank_before = reports.trial_balance(book.db).balance_of("1000")
+        entry_id = resolve(
+            book.db,
+            found["amount_mismatch"].id,
+            action=Action.WRITE_OFF,
+            note="wire fee charged by our bank",
+            by="alice",
+        )
+        assert entry_id is not None
+        tb = reports.trial_balance(book.db)
+        assert tb.balance_of("6300") == Money.of("5.00", "USD")
+        assert tb.balance_of("1000") == bank_before - Money.of("5.00", "USD")
+        with UnitOfWork(book.db) as uow:
+            record = [r for r in uow.audit.records() if r.action == "discrepancy.resolved"][-1]
+        assert record.data()["data"]["by"] == "alice"
+        assert audit.verify(book.db).ok
+
+    def test_a_manual_match_teaches_the_next_deposit(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        book, _ = reconciled
+        with UnitOfWork(book.db) as uow:
+            found = {d.kind: d for d in uow.reconciliation.discrepancies(status="open")}
+        unexpected, missing = found["unexpected_deposit"], found["missing_deposit"]
+        resolve(
+            book.db,
+            unexpected.id,
+            action=Action.MATCH,
+            note="ACME pays Stripe payouts",
+            by="bob",
+            payout=("stripe", "po_D1B2C3D4E5F6"),
+        )
+        with UnitOfWork(book.db) as uow:
+            rules = uow.reconciliation.rules()
+        assert rules and rules[0][1] == "stripe"
+        assert missing.id != unexpected.id
+
+    def test_resolving_twice_or_without_a_note_is_refused(
+        self, reconciled: tuple[Book, dict[str, object]]
+    ) -> None:
+        book, _ = reconciled
+        with UnitOfWork(book.db) as uow:
+            first = uow.reconciliation.discrepancies(status="open")[0]
+        with pytest.raises(Exception, match="why"):
+            resolve(book.db, first.id, action=Action.ACCEPT, note=" ", by="x")
+        resolve(book.db, first.id, action=Action.ACCEPT, note="late deposit", by="x")
+        with pytest.raises(Exception, match="already resolved"):
+            resolve(book.db, first.id, action=Action.ACCEPT, note="again", by="x")
+
+
+def test_reconcile_from_the_command_line(
+    reconciled: tuple[Book, dict[str, object]], tmp_path: Path
+) -> None:
+    book, _ = reconciled
+    url = book.db.engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    path = tmp_path / "statement.csv"
+    path.write_text(STATEMENT)
+    imported = runner.invoke(
+        app, ["statements", "import", str(path), "--json", "--database-url", url]
+    )
+    assert imported.exit_code == 0, imported.stderr
+    assert json.loads(imported.stdout)["statements"][0]["skipped"] == 5
+    listed = runner.invoke(app, ["discrepancies", "list", "--json", "--database-url", url])
+    assert {d["kind"] for d in json.loads(listed.stdout)["discrepancies"]} >= {
+        "missing_deposit",
+        "unexpected_deposit",
+        "amount_mismatch",
+    }
+    failing = runner.invoke(
+        app,
+        [
+            "reconcile",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--fail-on-discrepancy",
+            "--json",
+            "--database-url",
+            url,
+        ],
+    )
+    assert failing.exit_code == 1
+    assert set(json.loads(failing.stdout)) == {"from", "to", "matches", "discrepancies", "summary"}
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<Document><BkToCstmrStmt><Stmt>")
+    refused = runner.invoke(app, ["statements", "import", str(broken), "--database-url", url])
+    assert refused.exit_code == 2
