@@ -19,7 +19,6 @@ from ledgerbridge.services.statements import import_statement
 from ledgerbridge.store.tables import recon_match_lines
 from ledgerbridge.store.unit_of_work import UnitOfWork
 from tests.pipeline.conftest import Book
-from tests.pipeline.conftest import book as book  # noqa: F401 - fixture
 from tests.pipeline.test_worker import FakeClock, deliver
 
 PAYOUTS = {
