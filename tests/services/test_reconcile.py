@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from ledgerbridge.cli import app
 from ledgerbridge.money import Money
 from ledgerbridge.services import audit, reconcile, reports
+from ledgerbridge.services.close import close_report
 from ledgerbridge.services.discrepancies import Action, resolve
 from ledgerbridge.services.statements import import_statement
 from ledgerbridge.store.tables import recon_match_lines
@@ -214,3 +215,16 @@ def test_reconcile_from_the_command_line(
     broken.write_text("<Document><BkToCstmrStmt><Stmt>")
     refused = runner.invoke(app, ["statements", "import", str(broken), "--database-url", url])
     assert refused.exit_code == 2
+
+
+def test_the_month_end_close_report(reconciled: tuple[Book, dict[str, object]]) -> None:
+    book, _ = reconciled
+    report = close_report(book.db, "2026-03")
+    rows = {row["code"]: row for row in report["accounts"]}
+    assert rows["1000"]["kind"] == "bank" and rows["1000"]["deposits"] == "485.00"
+    assert rows["1201"]["payouts"] == "-485.00" and rows["1201"]["closing"] == "-485.00"
+    assert report["reconciliation"] == {"deposits": 4, "matched": 3, "auto_match_rate": "0.7500"}
+    kinds = {d["kind"] for d in report["open_items"]["discrepancies"]}
+    assert kinds == {"missing_deposit", "unexpected_deposit", "amount_mismatch"}
+    with pytest.raises(Exception, match="YYYY-MM"):
+        close_report(book.db, "March")

@@ -14,7 +14,7 @@ from ledgerbridge.cli.demo import demo
 from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.fx import fx_app
-from ledgerbridge.cli.reconcile import discrepancies_app, reconcile, statements_app
+from ledgerbridge.cli.reconcile import close_app, discrepancies_app, reconcile, statements_app
 from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.serve import serve, worker
 from ledgerbridge.config import Settings
@@ -52,6 +52,7 @@ app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(statements_app, name="statements")
 app.command("reconcile")(reconcile)
 app.add_typer(discrepancies_app, name="discrepancies")
+app.add_typer(close_app, name="close")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from ledgerbridge.cli.common import (
     print_json,
 )
 from ledgerbridge.clock import utcnow
+from ledgerbridge.services import close
 from ledgerbridge.services import discrepancies as resolutions
 from ledgerbridge.services import reconcile as reconciliation
 from ledgerbridge.services.statements import import_statement
@@ -176,3 +177,45 @@ def resolve(
     else:
         booked = f"; booked entry {entry_id}" if entry_id else ""
         console.print(f"Discrepancy {discrepancy_id} resolved ({action.value}){booked}.")
+
+
+close_app = typer.Typer(help="Month-end close.", no_args_is_help=True)
+
+
+@close_app.command("report")
+@handles_errors
+def close_report(
+    month: Annotated[str, typer.Option(help="YYYY-MM.")],
+    database_url: DatabaseUrl = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Per clearing and bank account: opening, movements, closing; match rate; open items."""
+    report = close.close_report(open_db(database_url), month)
+    if json_output:
+        print_json(report)
+        return
+    columns = [
+        "opening",
+        "sales",
+        "refunds",
+        "fees",
+        "payouts",
+        "deposits",
+        "disputes",
+        "conversions",
+        "adjustments",
+        "other",
+        "closing",
+    ]
+    table = Table("account", *columns, title=f"Close {month} ({report['base_currency']})")
+    for row in report["accounts"]:
+        table.add_row(f"{row['code']} {row['name']}", *(row.get(c, "") for c in columns))
+    console.print(table)
+    recon = report["reconciliation"]
+    items = report["open_items"]
+    console.print(
+        f"Deposits matched: {recon['matched']}/{recon['deposits']} "
+        f"({recon['auto_match_rate']}). Open items: {items['total']} "
+        f"({len(items['discrepancies'])} discrepancies, "
+        f"{items['events_needing_attention']} events)."
+    )

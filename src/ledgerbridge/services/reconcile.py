@@ -183,7 +183,6 @@ def _record_match(
     total = sum((s.line.amount.amount for s in lines), start=Decimal(0))
     return {
         "bank_ref": first.bank_ref,
-        "bank_line_ids": [s.id for s in lines],
         "date": first.booking_date.isoformat(),
         "amount": Money(total, first.amount.currency).format(),
         "currency": first.amount.currency,
@@ -231,15 +230,10 @@ def _record_discrepancy(
     if payouts:
         shown["payout_id"] = payouts[0]["payout_id"]
         shown["connection"] = payouts[0]["connection"]
-        if len(payouts) > 1:
-            shown["payouts"] = payouts
     if line_ids:
         shown["bank_ref"] = stored[finding.line_indexes[0]].line.bank_ref
-        shown["bank_line_ids"] = line_ids
     for name in ("expected", "actual", "difference"):
         value = getattr(finding, name)
         if value is not None:
             shown[name] = value.format()
-    if new_id is not None:
-        shown["id"] = new_id
     return shown, new_id is not None
