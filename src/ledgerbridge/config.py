@@ -19,5 +19,9 @@ class Settings(BaseSettings):
     """Fernet key that encrypts connection secrets; read from ``key_file`` when unset."""
     key_file: Path = DEFAULT_KEY_FILE
     fx_provider: str = "ecb"
+    reconcile_every_hours: float = 24.0
+    """How often ``serve`` reconciles on its own; 0 turns it off (run ``reconcile`` from cron)."""
+    discrepancy_webhook: str | None = None
+    """Slack-compatible incoming-webhook URL told about new discrepancies."""
     log_format: str | None = None
     """``console`` or ``json``; by default console on a terminal, JSON otherwise."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 
 from ledgerbridge.cli import app
 from ledgerbridge.money import Money
+from ledgerbridge.pipeline import daily
 from ledgerbridge.services import audit, reconcile, reports
 from ledgerbridge.services.close import close_report
 from ledgerbridge.services.discrepancies import Action, resolve
@@ -228,3 +231,38 @@ def test_the_month_end_close_report(reconciled: tuple[Book, dict[str, object]]) 
     assert kinds == {"missing_deposit", "unexpected_deposit", "amount_mismatch"}
     with pytest.raises(Exception, match="YYYY-MM"):
         close_report(book.db, "March")
+
+
+def test_the_daily_run_posts_new_discrepancies_to_the_outgoing_webhook(
+    book: Book, tmp_path: Path
+) -> None:
+    received: list[dict[str, object]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    clock = FakeClock()
+    for payout_id, (amount, day) in PAYOUTS.items():
+        deliver(book, "stripe", "", payout_event(payout_id, amount, day), clock)
+    book.worker(clock=clock).drain()
+    import_statement(book.db, STATEMENT.encode())
+    today = lambda: dt.datetime(2026, 3, 20, tzinfo=dt.UTC)  # noqa: E731
+    try:
+        first = daily.run_once(book.db, notify_url=url, clock=today)
+        second = daily.run_once(book.db, notify_url=url, clock=today)
+    finally:
+        server.shutdown()
+    assert first["summary"]["new_discrepancies"] == 3
+    assert second["summary"]["new_discrepancies"] == 0
+    assert len(received) == 1  # told once, not every day
+    assert "missing_deposit" in str(received[0]["text"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 from typing import Annotated
@@ -12,6 +13,7 @@ import uvicorn
 from ledgerbridge.api.app import create_app
 from ledgerbridge.cli.common import DatabaseUrl, console, handles_errors
 from ledgerbridge.logs import configure_logging
+from ledgerbridge.pipeline.daily import DailyReconciliation
 from ledgerbridge.pipeline.worker import WorkerLoop
 from ledgerbridge.runtime import Runtime
 
@@ -29,8 +31,20 @@ def serve(
     runtime = Runtime.load(database_url)
     configure_logging(runtime.settings.log_format)
     app = create_app(runtime.app_state(with_worker=not no_worker))
+    daily = None
+    if runtime.settings.reconcile_every_hours > 0:
+        daily = DailyReconciliation(
+            runtime.db,
+            interval=dt.timedelta(hours=runtime.settings.reconcile_every_hours),
+            notify_url=runtime.settings.discrepancy_webhook,
+        )
+        daily.start()
     console.print(f"ledgerbridge serving on http://{host}:{port} (book: {runtime.db.url})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if daily is not None:
+            daily.stop()
 
 
 @handles_errors
