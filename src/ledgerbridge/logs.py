@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from ledgerbridge.redaction import redact_processor
+
 
 def _stderr_logger(*_: object) -> structlog.PrintLogger:
     return structlog.PrintLogger(file=sys.stderr)
@@ -23,6 +25,7 @@ def configure_logging(log_format: str | None = None, *, level: int = logging.INF
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_processor,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi import FastAPI
+import structlog
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -16,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from ledgerbridge import __version__
 from ledgerbridge.api import errors, v1, webhooks
 from ledgerbridge.api.metrics import Metrics
+from ledgerbridge.api.ratelimit import RateLimiter
 from ledgerbridge.apikeys import KeyCache
 from ledgerbridge.clock import utcnow
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
@@ -42,6 +46,8 @@ class AppState:
     max_backlog: int = 10_000
     max_dead: int = 100
     on_stored: Callable[[int], None] | None = field(default=None)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    """Per-connection webhook rate limit (429 with Retry-After past it)."""
     rates: RateTable | None = None
     """The book's rate provider, for ``/api/v1/fx/rates``."""
     keys: KeyCache | None = None
@@ -66,6 +72,17 @@ def create_app(state: AppState) -> FastAPI:
     app = FastAPI(title="ledgerbridge", version=__version__, lifespan=lifespan)
     app.state.ledgerbridge = state
     errors.install(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Any) -> Any:
+        """Every log line of a request carries its id; the caller's X-Request-ID is kept."""
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        return response
+
     app.include_router(webhooks.router)
     app.include_router(v1.router)
 
@@ -100,6 +117,10 @@ def _refresh_gauges(state: AppState) -> None:
     state.metrics.backlog.set(backlog)
     state.metrics.dead.set(dead)
     state.metrics.oldest_unposted.set(age)
+    with UnitOfWork(state.db, read_only=True) as uow:
+        state.metrics.open_discrepancies.set(len(uow.reconciliation.discrepancies(status="open")))
+        deposits, matched = uow.bank.deposit_counts()
+    state.metrics.match_rate.set(matched / deposits if deposits else 1.0)
 
 
 def _readiness(state: AppState) -> JSONResponse:

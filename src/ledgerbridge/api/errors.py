@@ -26,7 +26,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerBridgeError)
     async def _expected(_: Request, exc: LedgerBridgeError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message, exc.field)
+        response = error_response(exc.http_status, exc.code, exc.message, exc.field)
+        retry_after = getattr(exc, "retry_after_s", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

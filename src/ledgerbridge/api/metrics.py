@@ -45,6 +45,16 @@ class Metrics:
         self.dead = Gauge(
             "ledgerbridge_dead_letters", "Events in the dead-letter queue.", registry=r
         )
+        self.open_discrepancies = Gauge(
+            "ledgerbridge_open_discrepancies",
+            "Reconciliation findings awaiting a person.",
+            registry=r,
+        )
+        self.match_rate = Gauge(
+            "ledgerbridge_reconciliation_match_rate",
+            "Share of imported deposits matched to payouts (all time).",
+            registry=r,
+        )
         self.oldest_unposted = Gauge(
             "ledgerbridge_oldest_unposted_seconds",
             "Age of the oldest event not yet posted (0 when none).",

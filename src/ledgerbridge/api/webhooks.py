@@ -7,6 +7,7 @@ is unavailable, so the platform retries later instead of believing us.
 
 from __future__ import annotations
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +16,7 @@ from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.pipeline.ingest import Receipt, receive
 
 router = APIRouter()
+log = structlog.get_logger("ledgerbridge.webhooks")
 
 
 class BodyTooLarge(LedgerBridgeError):
@@ -40,7 +42,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
 @router.post("/webhooks/{connection}", status_code=202)
 async def webhook(connection: str, request: Request) -> JSONResponse:
     state = request.app.state.ledgerbridge
+    structlog.contextvars.bind_contextvars(connection=connection)
     try:
+        state.limiter.take(connection)
         body = await read_limited(request, state.max_body_bytes)
         receipt: Receipt = await run_in_threadpool(
             receive,
@@ -57,6 +61,7 @@ async def webhook(connection: str, request: Request) -> JSONResponse:
         raise
     outcome = "duplicate" if receipt.duplicate else receipt.status.value
     state.metrics.received.labels(connection, outcome).inc()
+    log.info("delivery stored", event_id=receipt.event_id, topic=receipt.topic, outcome=outcome)
     return JSONResponse(
         status_code=202,
         content={

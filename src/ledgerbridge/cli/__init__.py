@@ -16,6 +16,7 @@ from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.fx import fx_app
 from ledgerbridge.cli.reconcile import close_app, discrepancies_app, reconcile, statements_app
 from ledgerbridge.cli.reports import export, report_app
+from ledgerbridge.cli.secrets import secrets_app
 from ledgerbridge.cli.serve import serve, worker
 from ledgerbridge.config import Settings
 from ledgerbridge.logs import configure_logging
@@ -53,6 +54,7 @@ app.add_typer(statements_app, name="statements")
 app.command("reconcile")(reconcile)
 app.add_typer(discrepancies_app, name="discrepancies")
 app.add_typer(close_app, name="close")
+app.add_typer(secrets_app, name="secrets")
 
 
 def main() -> None:

@@ -137,6 +137,7 @@ class Worker:
             outcome = self._failed(event_id, exc)
         if self.on_processed is not None:
             self.on_processed(outcome)
+        bound = bound.bind(connection=outcome.connection)
         if outcome.status is EventStatus.POSTED:
             bound.info("event posted", entries=list(outcome.entry_ids))
         elif outcome.status in (EventStatus.FAILED, EventStatus.DEAD):

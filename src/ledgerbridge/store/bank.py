@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from ledgerbridge.money import Money
 from ledgerbridge.reconcile.model import BankLine
@@ -101,13 +101,18 @@ class BankRepository:
         rows = self.conn.execute(select(bank_lines).where(bank_lines.c.id.in_(list(ids))))
         return {row.id: _to_line(row) for row in rows}
 
-    def deposits_between(self, bank_account: str, date_from: dt.date, date_to: dt.date) -> int:
-        rows = self.conn.execute(
-            select(bank_lines.c.id).where(
-                bank_lines.c.bank_account == bank_account,
-                bank_lines.c.booking_date >= date_from,
-                bank_lines.c.booking_date <= date_to,
-                bank_lines.c.amount_minor > 0,
+    def deposit_counts(self) -> tuple[int, int]:
+        """(credit lines imported, those matched to a payout), for the match-rate gauge."""
+        deposits = self.conn.execute(
+            select(func.count()).select_from(bank_lines).where(bank_lines.c.amount_minor > 0)
+        ).scalar_one()
+        matched = self.conn.execute(
+            select(func.count())
+            .select_from(
+                bank_lines.join(
+                    recon_match_lines, recon_match_lines.c.bank_line_id == bank_lines.c.id
+                )
             )
-        )
-        return len(rows.all())
+            .where(bank_lines.c.amount_minor > 0)
+        ).scalar_one()
+        return int(deposits), int(matched)
