@@ -9,7 +9,7 @@ import threading
 from ledgerbridge.clock import utcnow
 from ledgerbridge.demo.driver import encode
 from ledgerbridge.demo.store import DemoDay
-from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
+from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive, topic_headers
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
@@ -33,7 +33,8 @@ class FakeClock:
 
 
 def deliver(book: Book, name: str, topic: str, payload: dict[str, object], clock: FakeClock) -> int:
-    headers = {"X-Shopify-Topic": topic} if name == "shop" else {}
+    platform = {"shop": "shopify", "woo": "woocommerce"}.get(name, "stripe")
+    headers = topic_headers(platform, topic)
     receipt = receive(
         book.db,
         ConnectionDirectory(book.db, book.box),

@@ -266,3 +266,27 @@ def test_the_daily_run_posts_new_discrepancies_to_the_outgoing_webhook(
     assert second["summary"]["new_discrepancies"] == 0
     assert len(received) == 1  # told once, not every day
     assert "missing_deposit" in str(received[0]["text"])
+
+
+def test_a_bank_transfer_customer_payment_settles_the_open_receivable(
+    book: Book, samples: Path
+) -> None:
+    order = json.loads((samples / "webhooks/woocommerce/v3_order_create_response.json").read_text())
+    order["status"] = "on-hold"  # bank transfer: WooCommerce waits for the money
+    clock = FakeClock()
+    deliver(book, "woo", "order.created", order, clock)
+    book.worker(clock=clock).drain()
+    assert reports.trial_balance(book.db).balance_of("1100") == Money.of("29.35", "USD")
+    statement = (
+        "Date,Description,Amount,Currency,Balance,Account,Reference\n"
+        "2017-03-27,TRANSFER J SMITH ORDER 727,29.35,USD,29.35,US001,BK-727\n"
+    )
+    import_statement(book.db, statement.encode())
+    report = reconcile.run(
+        book.db, date_from=dt.date(2017, 3, 1), date_to=dt.date(2017, 3, 31)
+    ).as_json()
+    [matched] = report["matches"]
+    assert matched["payouts"] == [{"connection": "woo", "payout_id": "receivable:727"}]
+    assert report["discrepancies"] == []
+    tb = reports.trial_balance(book.db)
+    assert tb.balance_of("1100").is_zero() and tb.balance_of("1000") == Money.of("29.35", "USD")

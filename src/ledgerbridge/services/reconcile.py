@@ -20,15 +20,21 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.clock import Clock, utcnow
+from ledgerbridge.ledger.entries import JournalEntry, JournalLine, Side, SourceKey
 from ledgerbridge.money import Money
 from ledgerbridge.reconcile.learned import LearnedRule
 from ledgerbridge.reconcile.matching import match
 from ledgerbridge.reconcile.model import Discrepancy, ExpectedDeposit, Match
+from ledgerbridge.services.books import post_in
 from ledgerbridge.store.bank import StoredLine
 from ledgerbridge.store.database import Database
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
 DEFAULT_WINDOW_BUSINESS_DAYS = 3
+RECEIVABLE_WINDOW_BUSINESS_DAYS = 30
+"""Customers paying by bank transfer or cash on delivery pay when they pay: their deposits are
+looked for over a month, in a second pass over the lines no payout explained."""
+RECEIVABLE_PREFIX = "receivable:"
 CALENDAR_SLACK_DAYS = 7
 """Calendar days added on each side of the period when loading candidates: covers the business-
 day window across weekends and holidays."""
@@ -105,6 +111,34 @@ def expected_deposits(
     return found
 
 
+def open_receivables(uow: UnitOfWork, date_to: dt.date, base: str) -> list[ExpectedDeposit]:
+    """Orders still owed by customers who pay the bank directly (booked to receivable)."""
+    receivable = uow.accounts.roles().get("accounts_receivable")
+    owed: dict[tuple[str, str], list[Any]] = {}
+    for posted in uow.entries.find(date_to=date_to):
+        entry = posted.entry
+        for line in entry.lines:
+            if line.account != receivable or line.amount.currency != base:
+                continue
+            subject = str(entry.dimensions.get("order_id") or entry.source.external_id)
+            item = owed.setdefault(
+                (entry.source.connection, subject),
+                [Decimal(0), entry.date, entry.dimensions.get("order_name")],
+            )
+            item[0] += line.amount.amount if line.side.value == "debit" else -line.amount.amount
+    return [
+        ExpectedDeposit(
+            payout_id=f"{RECEIVABLE_PREFIX}{subject}",
+            connection=connection,
+            amount=Money(amount, base),
+            expected_date=first,
+            references=tuple(str(r) for r in (name, subject) if r),
+        )
+        for (connection, subject), (amount, first, name) in sorted(owed.items())
+        if amount > 0
+    ]
+
+
 def run(
     db: Database,
     *,
@@ -139,10 +173,19 @@ def run(
         report.deposits = sum(1 for s in in_period if s.line.amount.is_positive())
         for found in result.matches:
             report.matches.append(_record_match(uow, found, stored, by_payout, now))
+        taken = {i for found in result.matches for i in found.line_indexes}
+        settled = _settle_receivables(uow, stored, taken, date_to + slack, now)
+        report.matches += settled
+        explained = taken | {i for m in settled for i in m.pop("_lines")}
         report.matched_deposits = sum(
             1 for m in report.matches if date_from <= dt.date.fromisoformat(m["date"]) <= date_to
         )
         for finding in result.discrepancies:
+            if (
+                finding.kind.value == "unexpected_deposit"
+                and set(finding.line_indexes) <= explained
+            ):
+                continue  # a customer's direct payment, settled in the second pass
             entry, new = _record_discrepancy(uow, finding, stored, by_payout, now)
             report.discrepancies.append(entry)
             report.new_discrepancies += int(new)
@@ -159,6 +202,61 @@ def run(
         )
         uow.commit()
     return report
+
+
+def _settle_receivables(
+    uow: UnitOfWork, stored: list[StoredLine], taken: set[int], date_to: dt.date, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Second pass: deposits no payout explained, against open receivables; each match posts
+    ``Dr bank / Cr accounts receivable`` for the money that arrived."""
+    base = uow.book.require().base_currency
+    owed = open_receivables(uow, date_to, base)
+    left = [i for i, s in enumerate(stored) if i not in taken and s.line.amount.is_positive()]
+    if not owed or not left:
+        return []
+    result = match(
+        owed, [stored[i].line for i in left], window_business_days=RECEIVABLE_WINDOW_BUSINESS_DAYS
+    )
+    roles = uow.accounts.roles()
+    by_id = {e.payout_id: e for e in owed}
+    shown = []
+    for found in result.matches:
+        lines = [left[i] for i in found.line_indexes]
+        remapped = Match(
+            tuple(lines), found.payout_ids, found.method, found.score, found.difference
+        )
+        item = _record_match(uow, remapped, stored, by_id, now)
+        for index in lines:
+            line = stored[index].line
+            for payout_id in found.payout_ids[:1]:
+                expected = by_id[payout_id]
+                post_in(
+                    uow,
+                    JournalEntry(
+                        date=line.booking_date,
+                        description=f"Customer payment received for {payout_id}",
+                        base_currency=base,
+                        source=SourceKey(
+                            expected.connection,
+                            f"{payout_id}:{stored[index].id}",
+                            "receivable_settled",
+                        ),
+                        lines=(
+                            JournalLine.in_base(
+                                roles["bank"], Side.DEBIT, line.amount, line.description
+                            ),
+                            JournalLine.in_base(
+                                roles["accounts_receivable"],
+                                Side.CREDIT,
+                                line.amount,
+                                line.description,
+                            ),
+                        ),
+                    ),
+                    now=now,
+                )
+        shown.append({**item, "_lines": lines})
+    return shown
 
 
 def _record_match(
