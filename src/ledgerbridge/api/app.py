@@ -17,7 +17,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from ledgerbridge import __version__
-from ledgerbridge.api import errors, v1, webhooks
+from ledgerbridge.api import dashboard, errors, v1, webhooks
 from ledgerbridge.api.metrics import Metrics
 from ledgerbridge.api.ratelimit import RateLimiter
 from ledgerbridge.apikeys import KeyCache
@@ -85,6 +85,7 @@ def create_app(state: AppState) -> FastAPI:
 
     app.include_router(webhooks.router)
     app.include_router(v1.router)
+    app.include_router(dashboard.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
