@@ -23,11 +23,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ledgerbridge.errors import NotFound
 from ledgerbridge.store.tables import connections, inbox_events
+from ledgerbridge.store.upsert import insert_ignoring
 
 
 class EventStatus(StrEnum):
@@ -114,21 +113,14 @@ class InboxRepository:
             "next_attempt_at": now,
             "notices": [],
         }
-        keys = [inbox_events.c.connection_id, inbox_events.c.external_id]
-        statement: Any
-        if self.conn.dialect.name == "postgresql":
-            statement = (
-                pg_insert(inbox_events).values(values).on_conflict_do_nothing(index_elements=keys)
-            )
-        else:
-            statement = (
-                sqlite_insert(inbox_events)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=keys)
-            )
-        inserted = self.conn.execute(statement.returning(inbox_events.c.id)).scalar_one_or_none()
+        inserted = insert_ignoring(
+            self.conn,
+            inbox_events,
+            [inbox_events.c.connection_id, inbox_events.c.external_id],
+            values,
+        )
         if inserted is not None:
-            return int(inserted), False
+            return inserted, False
         existing = self.conn.execute(
             select(inbox_events.c.id).where(
                 inbox_events.c.connection_id == connection_id,
