@@ -165,6 +165,20 @@ class TestResolve:
             rules = uow.reconciliation.rules()
         assert rules and rules[0][1] == "stripe"
         assert missing.id != unexpected.id
+        # April: another payout, and another deposit from the same sender with no reference
+        clock = FakeClock()
+        deliver(book, "stripe", "", payout_event("po_E1B2C3D4E5F6", 8810, 7), clock)
+        book.worker(clock=clock).drain()
+        april = (
+            "Date,Description,Amount,Currency,Balance,Account,Reference\n"
+            "2026-03-09,ACME CORP REFUND,88.10,USD,1259.30,US001,BK-0309-01\n"
+        )
+        import_statement(book.db, april.encode())
+        again = reconcile.run(book.db, **MARCH).as_json()
+        [learned] = [
+            m for m in again["matches"] if m["payouts"][0]["payout_id"] == "po_E1B2C3D4E5F6"
+        ]  # type: ignore[index]
+        assert learned["method"] == "learned"  # and it says so
 
     def test_resolving_twice_or_without_a_note_is_refused(
         self, reconciled: tuple[Book, dict[str, object]]
