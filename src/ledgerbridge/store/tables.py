@@ -327,3 +327,24 @@ learned_rules = Table(
     Column("from_match_id", Integer, nullable=True),
 )
 """What a person's manual match taught: deposits like this belong to that connection."""
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("api_key", String(120), nullable=False),
+    # api_key: the name of the API key that sent it; keys are scoped per caller, like Stripe's.
+    Column("key", String(255), nullable=False),
+    # key: the client's Idempotency-Key header.
+    Column("request", String(300), nullable=False),
+    # request: method and path, e.g. "POST /api/v1/events/7/replay".
+    Column("request_hash", String(64), nullable=False),
+    # request_hash: sha256 of the canonical request (query and body), to refuse a reused key.
+    Column("status", Integer, nullable=True),
+    # status: the response's HTTP status; NULL while the first request is still running.
+    Column("response", JSON, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # created_at: when the key was reserved (renewed when a retry takes over an abandoned one).
+    UniqueConstraint("api_key", "key", name="uq_idempotency_keys_api_key"),
+)
+"""API writes already answered, so a retried POST gets the first answer, not a second effect."""
