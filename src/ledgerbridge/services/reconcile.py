@@ -157,7 +157,7 @@ def run(
         rules = [
             LearnedRule(p, c, f"learned rule {i}")
             for p, c, i in uow.reconciliation.rules()
-            if p.strip()
+            if any(ch.isalnum() for ch in p)
         ]
         result = match(
             expected,
