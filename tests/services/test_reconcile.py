@@ -18,7 +18,9 @@ from ledgerbridge.money import Money
 from ledgerbridge.pipeline import daily
 from ledgerbridge.services import audit, reconcile, reports
 from ledgerbridge.services.close import close_report
+from ledgerbridge.services.connections import add_connection
 from ledgerbridge.services.discrepancies import Action, resolve
+from ledgerbridge.services.payout_pull import pull_and_post
 from ledgerbridge.services.statements import import_statement
 from ledgerbridge.store.tables import recon_match_lines
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -304,3 +306,84 @@ def test_a_bank_transfer_customer_payment_settles_the_open_receivable(
     assert report["discrepancies"] == []
     tb = reports.trial_balance(book.db)
     assert tb.balance_of("1100").is_zero() and tb.balance_of("1000") == Money.of("29.35", "USD")
+
+
+def test_shopify_payments_payouts_are_pulled_posted_and_matched(book: Book) -> None:
+    pages = {
+        1: (
+            {
+                "payouts": [
+                    {
+                        "id": 901,
+                        "status": "paid",
+                        "date": "2026-03-10",
+                        "currency": "USD",
+                        "amount": "120.00",
+                        "summary": {},
+                    }
+                ]
+            },
+            '<{url}/admin/api/2024-10/shopify_payments/payouts.json?page_info=p2>; rel="next"',
+        ),
+        2: (
+            {
+                "payouts": [
+                    {
+                        "id": 902,
+                        "status": "paid",
+                        "date": "2026-03-11",
+                        "currency": "USD",
+                        "amount": "80.50",
+                        "summary": {},
+                    }
+                ]
+            },
+            "",
+        ),
+    }
+    asked: list[str] = []
+
+    class Shopify(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            assert self.headers["X-Shopify-Access-Token"] == "shpat_test_token"
+            body, link = pages[2 if "page_info=p2" in self.path else 1]
+            payload = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if link:
+                self.send_header("Link", link.format(url=url))
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shopify)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    add_connection(
+        book.db,
+        book.box,
+        name="shop-api",
+        platform="shopify",
+        secret="s",
+        api_url=url,
+        api_token="shpat_test_token",
+    )
+    try:
+        posted = pull_and_post(book.db, book.box, book.worker(), since=dt.date(2026, 3, 1))
+        again = pull_and_post(book.db, book.box, book.worker(), since=dt.date(2026, 3, 1))
+    finally:
+        server.shutdown()
+    assert (posted, again) == (2, 0)  # pulled twice, stored once
+    assert "status=paid" in asked[0] and "page_info=p2" in asked[1]
+    statement = (
+        "Date,Description,Amount,Currency,Balance,Account,Reference\n"
+        "2026-03-11,SHOPIFY PAYOUT 901,120.00,USD,120.00,US001,SHOPIFY 901\n"
+        "2026-03-12,SHOPIFY PAYOUT 902,80.50,USD,200.50,US001,SHOPIFY 902\n"
+    )
+    import_statement(book.db, statement.encode())
+    report = reconcile.run(book.db, **MARCH).as_json()
+    assert sorted(m["payouts"][0]["payout_id"] for m in report["matches"]) == ["901", "902"]

@@ -77,6 +77,14 @@ def reconcile(
     fail_on_discrepancy: Annotated[
         bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when anything is open.")
     ] = False,
+    pull: Annotated[
+        bool,
+        typer.Option(
+            "--pull/--no-pull",
+            help="First fetch payouts no webhook announces "
+            "(Shopify Payments) from connections with API access.",
+        ),
+    ] = True,
     database_url: DatabaseUrl = None,
     json_output: JsonOutput = False,
 ) -> None:

@@ -12,10 +12,12 @@ import uvicorn
 
 from ledgerbridge.api.app import create_app
 from ledgerbridge.cli.common import DatabaseUrl, console, handles_errors
+from ledgerbridge.clock import utcnow
 from ledgerbridge.logs import configure_logging
 from ledgerbridge.pipeline.daily import DailyReconciliation
 from ledgerbridge.pipeline.worker import WorkerLoop
 from ledgerbridge.runtime import Runtime
+from ledgerbridge.services.payout_pull import pull_and_post
 
 
 @handles_errors
@@ -37,6 +39,12 @@ def serve(
             runtime.db,
             interval=dt.timedelta(hours=runtime.settings.reconcile_every_hours),
             notify_url=runtime.settings.discrepancy_webhook,
+            before=lambda: pull_and_post(
+                runtime.db,
+                runtime.box,
+                runtime.worker(),
+                since=utcnow().date() - dt.timedelta(days=31),
+            ),
         )
         daily.start()
     console.print(f"ledgerbridge serving on http://{host}:{port} (book: {runtime.db.url})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -59,8 +60,16 @@ def run_once(
 class DailyReconciliation:
     """``run_once`` every ``interval`` in a background thread, until stopped."""
 
-    def __init__(self, db: Database, *, interval: dt.timedelta, notify_url: str | None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        interval: dt.timedelta,
+        notify_url: str | None,
+        before: Callable[[], object] | None = None,
+    ) -> None:
         self.db = db
+        self.before = before
         self.interval = interval
         self.notify_url = notify_url
         self._stop = threading.Event()
@@ -78,6 +87,8 @@ class DailyReconciliation:
     def _run(self) -> None:
         while not self._stop.wait(self.interval.total_seconds()):
             try:
+                if self.before is not None:
+                    self.before()  # e.g. pull payouts no webhook announces
                 run_once(self.db, notify_url=self.notify_url)
             except Exception:
                 log.exception("daily reconciliation failed")
