@@ -31,11 +31,8 @@ from ledgerbridge.api.v1_common import (
 from ledgerbridge.api.v1_schemas import DiscrepancyList, ImportReport, Reconciliation, Resolution
 from ledgerbridge.api.webhooks import read_limited
 from ledgerbridge.clock import utcnow
-from ledgerbridge.money import Money
 from ledgerbridge.services import discrepancies, reconcile, statements
 from ledgerbridge.statements.base import parsers
-from ledgerbridge.store.reconciliation import StoredDiscrepancy
-from ledgerbridge.store.unit_of_work import UnitOfWork
 
 router = APIRouter()
 
@@ -134,30 +131,6 @@ async def run_reconciliation(
     return await idempotent(request, principal, key, run, body=body)
 
 
-def _discrepancy(d: StoredDiscrepancy) -> dict[str, Any]:
-    def money(minor: int | None) -> str | None:
-        if minor is None or d.currency is None:
-            return None
-        return Money.from_minor(minor, d.currency).format()
-
-    return {
-        "id": d.id,
-        "kind": d.kind,
-        "status": d.status,
-        "reason": d.reason,
-        "payouts": d.payouts,
-        "bank_line_ids": d.bank_line_ids,
-        "currency": d.currency,
-        "expected": money(d.expected_minor),
-        "actual": money(d.actual_minor),
-        "difference": money(d.difference_minor),
-        "action": d.action,
-        "note": d.note,
-        "entry_id": d.entry_id,
-        "detected_at": d.detected_at.isoformat(),
-    }
-
-
 @router.get(
     "/discrepancies",
     summary="List discrepancies",
@@ -176,11 +149,10 @@ async def list_discrepancies(
     amounts as strings)."""
     db = app_state(request).db
 
-    def load() -> list[StoredDiscrepancy]:
-        with UnitOfWork(db, read_only=True) as uow:
-            return uow.reconciliation.discrepancies(status=None if status == "all" else status)
-
-    return {"discrepancies": [_discrepancy(d) for d in await run_in_threadpool(load)]}
+    found = await run_in_threadpool(
+        discrepancies.listed, db, status=None if status == "all" else status
+    )
+    return {"discrepancies": [discrepancies.as_json(d) for d in found]}
 
 
 class Resolve(BaseModel):

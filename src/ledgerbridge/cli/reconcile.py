@@ -26,7 +26,6 @@ from ledgerbridge.services import close
 from ledgerbridge.services import discrepancies as resolutions
 from ledgerbridge.services import reconcile as reconciliation
 from ledgerbridge.services.statements import import_statement
-from ledgerbridge.store.unit_of_work import UnitOfWork
 
 statements_app = typer.Typer(help="Bank statements.", no_args_is_help=True)
 discrepancies_app = typer.Typer(help="What reconciliation flagged.", no_args_is_help=True)
@@ -125,24 +124,8 @@ def list_(
     json_output: JsonOutput = False,
 ) -> None:
     """Open discrepancies (or all), oldest first."""
-    with UnitOfWork(open_db(database_url), read_only=True) as uow:
-        found = uow.reconciliation.discrepancies(status=None if all_ else "open")
-    rows = [
-        {
-            "id": d.id,
-            "kind": d.kind,
-            "status": d.status,
-            "reason": d.reason,
-            "payouts": d.payouts,
-            "bank_line_ids": d.bank_line_ids,
-            "currency": d.currency,
-            "action": d.action,
-            "note": d.note,
-            "entry_id": d.entry_id,
-            "detected_at": d.detected_at.isoformat(),
-        }
-        for d in found
-    ]
+    found = resolutions.listed(open_db(database_url), status=None if all_ else "open")
+    rows = [resolutions.as_json(d) for d in found]
     if json_output:
         print_json({"discrepancies": rows})
         return

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from ledgerbridge.clock import Clock, utcnow
 from ledgerbridge.errors import InvalidInput, LedgerBridgeError
@@ -163,3 +164,35 @@ def _match_by_hand(
             match_id=match_id,
             now=now,
         )
+
+
+def as_json(found: StoredDiscrepancy) -> dict[str, Any]:
+    """One discrepancy as `discrepancies list --json` and the API show it; amounts as strings."""
+
+    def money(minor: int | None) -> str | None:
+        if minor is None or found.currency is None:
+            return None
+        return Money.from_minor(minor, found.currency).format()
+
+    return {
+        "id": found.id,
+        "kind": found.kind,
+        "status": found.status,
+        "reason": found.reason,
+        "payouts": found.payouts,
+        "bank_line_ids": found.bank_line_ids,
+        "currency": found.currency,
+        "expected": money(found.expected_minor),
+        "actual": money(found.actual_minor),
+        "difference": money(found.difference_minor),
+        "action": found.action,
+        "note": found.note,
+        "entry_id": found.entry_id,
+        "detected_at": found.detected_at.isoformat(),
+    }
+
+
+def listed(db: Database, *, status: str | None) -> list[StoredDiscrepancy]:
+    """Discrepancies with ``status`` (``open``, ``resolved``; None for all), oldest first."""
+    with UnitOfWork(db, read_only=True) as uow:
+        return uow.reconciliation.discrepancies(status=status)
