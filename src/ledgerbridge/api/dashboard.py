@@ -21,16 +21,9 @@ is refused with 403. Replay and resolve also need the write scope (403 page othe
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import hashlib
 import hmac
-import json
 import re
-import secrets
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -38,26 +31,22 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from ledgerbridge.api.dashboard_data import gather
+from ledgerbridge.api.dashboard_session import SESSION_TTL_S, SESSIONS_LOCK, Sessions, Viewer
 from ledgerbridge.apikeys import Scope, Unauthenticated
-from ledgerbridge.errors import LedgerBridgeError, NotFound
-from ledgerbridge.money import Money
-from ledgerbridge.services import audit, connections, discrepancies, events, reports
+from ledgerbridge.errors import LedgerBridgeError
+from ledgerbridge.services import discrepancies, events
 from ledgerbridge.store.database import Database
-from ledgerbridge.store.inbox import PENDING, EventStatus, InboxEvent
-from ledgerbridge.store.reconciliation import StoredDiscrepancy
-from ledgerbridge.store.tables import api_keys, inbox_events
-from ledgerbridge.store.tables import connections as connections_table
+from ledgerbridge.store.tables import api_keys
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 
 COOKIE = "lb_session"
-SESSION_TTL_S = 8 * 3600
 MAX_FORM_BYTES = 16 * 1024
-RECENT_EVENTS = 15
 _KEY_PREFIX = re.compile(r"^lb_([0-9a-f]{8})_")
 
 _templates = Environment(
@@ -82,90 +71,10 @@ _SECURITY_HEADERS = {
 # --- sessions ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """The signed-in person: their key's name and current scope, and this session's form
-    token."""
-
-    name: str
-    scope: Scope
-    sid: str
-    form_token: str
-
-    @property
-    def can_write(self) -> bool:
-        return self.scope.allows(Scope.WRITE)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class Sessions:
-    """Issues and checks signed session tokens; remembers sessions ended by ``/logout``."""
-
-    def __init__(self, key: bytes | None = None, *, ttl_s: int = SESSION_TTL_S) -> None:
-        self._key = key or secrets.token_bytes(32)
-        self.ttl_s = ttl_s
-        self._ended: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _sign(self, data: bytes) -> bytes:
-        return hmac.new(self._key, data, hashlib.sha256).digest()
-
-    def issue(self, name: str, prefix: str) -> str:
-        claims = {
-            "sid": secrets.token_urlsafe(16),
-            "key": name,
-            "pfx": prefix,
-            "exp": int(time.time()) + self.ttl_s,
-        }
-        body = json.dumps(claims, separators=(",", ":"), sort_keys=True).encode()
-        return f"{_b64(body)}.{_b64(self._sign(body))}"
-
-    def claims(self, token: str) -> dict[str, Any] | None:
-        """The token's claims if its signature holds, it has not expired or been ended."""
-        body_part, _, mac_part = token.partition(".")
-        try:
-            body, mac = _unb64(body_part), _unb64(mac_part)
-        except (ValueError, TypeError):
-            return None
-        if not hmac.compare_digest(mac, self._sign(body)):
-            return None
-        try:
-            claims = json.loads(body)
-        except ValueError:
-            return None
-        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
-            return None
-        if claims["exp"] < time.time():
-            return None
-        with self._lock:
-            if claims.get("sid") in self._ended:
-                return None
-        return claims
-
-    def form_token(self, sid: str) -> str:
-        return _b64(self._sign(f"form|{sid}".encode()))
-
-    def end(self, sid: str, expires: float) -> None:
-        now = time.time()
-        with self._lock:
-            self._ended = {s: t for s, t in self._ended.items() if t > now}
-            self._ended[sid] = expires
-
-
-_sessions_lock = threading.Lock()
-
-
 def _sessions(request: Request) -> Sessions:
     found = getattr(request.app.state, "dashboard_sessions", None)
     if found is None:
-        with _sessions_lock:
+        with SESSIONS_LOCK:
             found = getattr(request.app.state, "dashboard_sessions", None)
             if found is None:
                 found = Sessions()
@@ -220,110 +129,6 @@ def _message(title: str, message: str, status: int, viewer: Viewer | None = None
 
 def _redirect(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303, headers=_SECURITY_HEADERS)
-
-
-def _ago(then: dt.datetime | None, now: dt.datetime) -> str:
-    if then is None:
-        return "never"
-    seconds = int((now - then).total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)}s ago"
-    if seconds < 3600:
-        return f"{seconds // 60}m ago"
-    if seconds < 86400:
-        return f"{seconds // 3600}h ago"
-    return f"{seconds // 86400}d ago"
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def _amount(minor: int | None, currency: str | None) -> str:
-    if minor is None:
-        return ""
-    if currency is None:
-        return str(minor)
-    try:
-        return f"{Money.from_minor(minor, currency).format()} {currency}"
-    except LedgerBridgeError:
-        return f"{minor} (minor units) {currency}"
-
-
-def _oldest_waiting(db: Database) -> dict[str, dt.datetime]:
-    """connection → when its oldest unposted event arrived."""
-    with UnitOfWork(db, read_only=True) as uow:
-        rows = uow.connection.execute(
-            select(connections_table.c.name, func.min(inbox_events.c.received_at))
-            .join(connections_table, connections_table.c.id == inbox_events.c.connection_id)
-            .where(inbox_events.c.status.in_(PENDING))
-            .group_by(connections_table.c.name)
-        )
-        return {row[0]: aware for row in rows if (aware := _aware(row[1])) is not None}
-
-
-def _event_row(event: InboxEvent) -> dict[str, Any]:
-    posted = event.posted_at.isoformat(timespec="seconds") if event.posted_at else None
-    return {
-        **events.event_summary(event),
-        "received_at": event.received_at.isoformat(timespec="seconds"),
-        "posted_at": posted,
-    }
-
-
-def _discrepancy_row(d: StoredDiscrepancy) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "kind": d.kind,
-        "reason": d.reason,
-        "payouts": ", ".join(
-            f"{p.get('connection', '?')}:{p.get('payout_id', '?')}" for p in d.payouts
-        ),
-        "bank_lines": ", ".join(str(i) for i in d.bank_line_ids),
-        "expected": _amount(d.expected_minor, d.currency),
-        "actual": _amount(d.actual_minor, d.currency),
-        "difference": _amount(d.difference_minor, d.currency),
-        "detected_at": d.detected_at.isoformat(timespec="seconds"),
-    }
-
-
-def _gather(state: Any, replayed: int | None, resolved: int | None) -> dict[str, Any]:
-    db: Database = state.db
-    now: dt.datetime = state.clock()
-    status = connections.sync_status(db)
-    oldest = _oldest_waiting(db)
-    for row in status:
-        last = dt.datetime.fromisoformat(row["last_event_at"]) if row["last_event_at"] else None
-        row["last_ago"] = _ago(last, now)
-        row["failed"] = row["events"].get("failed", 0)
-        waiting_since = oldest.get(row["name"])
-        row["lag"] = _ago(waiting_since, now).removesuffix(" ago") if waiting_since else "—"
-    dead = [_event_row(e) for e in events.list_events(db, status=EventStatus.DEAD, limit=200)]
-    recent = [_event_row(e) for e in events.list_events(db, limit=RECENT_EVENTS)]
-    with UnitOfWork(db, read_only=True) as uow:
-        open_items = uow.reconciliation.discrepancies(status="open")
-        replayed_event = None
-        if replayed is not None:
-            try:
-                replayed_event = uow.inbox.get(replayed)
-            except NotFound:
-                replayed_event = None
-    tb = reports.trial_balance(db)
-    chain = audit.verify(db)
-    return {
-        "now": now.isoformat(timespec="seconds"),
-        "connections": status,
-        "dead": dead,
-        "recent": recent,
-        "discrepancies": [_discrepancy_row(d) for d in open_items],
-        "actions": [a.value for a in discrepancies.Action],
-        "tb": tb,
-        "audit": chain,
-        "replayed": _event_row(replayed_event) if replayed_event else None,
-        "resolved": resolved,
-    }
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -413,7 +218,7 @@ async def dashboard(request: Request) -> Response:
     state = _state(request)
     replayed, resolved = _int_param(request, "replayed"), _int_param(request, "resolved")
     try:
-        data = await run_in_threadpool(_gather, state, replayed, resolved)
+        data = await run_in_threadpool(gather, state, replayed, resolved)
     except LedgerBridgeError as exc:
         return _message("Dashboard unavailable", exc.message, exc.http_status, viewer)
     return _page("dashboard.html", viewer=viewer, **data)
