@@ -7,7 +7,7 @@ not list. Otherwise a user would find out from ``bean-check`` or ``ledger``, far
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.ledger.accounts import Account, AccountType, UnknownAccount
@@ -83,3 +83,28 @@ def unique(name: str, taken: set[str]) -> str:
 def by_code(accounts: Sequence[Account]) -> list[Account]:
     """Accounts in code order, so derived names do not depend on the order they were given in."""
     return sorted(accounts, key=lambda account: account.code)
+
+
+Meta = Callable[[str, str, bool], str]
+"""Renders one metadata line: (key, value, value_is_free_text) → the line, in a format's syntax."""
+
+
+def posting_lines(
+    line: JournalLine, name: str, base_currency: str, *, indent: str, meta: Meta
+) -> list[str]:
+    """A posting and its metadata: debit positive; a foreign line carries its base amount as a
+    total price (``@@``) so the transaction balances in the base currency, and its rate, rate
+    date and rate source."""
+    amount = f"{signed_number(line)} {line.amount.currency}"
+    if line.amount.currency == base_currency:
+        lines = [f"{indent}{name}  {amount}"]
+    else:
+        price = f"{number(line.base_amount)} {base_currency}"
+        lines = [f"{indent}{name}  {amount} @@ {price}", meta("rate", f"{line.rate:f}", False)]
+        if line.rate_date is not None:
+            lines.append(meta("rate_date", line.rate_date.isoformat(), False))
+        if line.rate_source:
+            lines.append(meta("rate_source", line.rate_source, True))
+    if line.memo:
+        lines.append(meta("memo", line.memo, True))
+    return lines

@@ -39,8 +39,7 @@ from ledgerbridge.export._common import (
     by_code,
     check_book,
     in_date_order,
-    number,
-    signed_number,
+    posting_lines,
 )
 from ledgerbridge.ledger.accounts import Account
 from ledgerbridge.ledger.entries import JournalEntry, JournalLine
@@ -71,20 +70,12 @@ def _description(text: str) -> str:
     return f"() {line}" if line.startswith("(") else line
 
 
+def _meta(key: str, value: str, text: bool) -> str:
+    return f"    ; {key}: {plain(value) if text else value}"
+
+
 def _posting(line: JournalLine, name: str, base_currency: str) -> list[str]:
-    amount = f"{signed_number(line)} {line.amount.currency}"
-    if line.amount.currency == base_currency:
-        lines = [f"    {name}  {amount}"]
-    else:
-        price = f"{number(line.base_amount)} {base_currency}"
-        lines = [f"    {name}  {amount} @@ {price}", f"    ; rate: {line.rate:f}"]
-        if line.rate_date is not None:
-            lines.append(f"    ; rate_date: {line.rate_date.isoformat()}")
-        if line.rate_source:
-            lines.append(f"    ; rate_source: {plain(line.rate_source)}")
-    if line.memo:
-        lines.append(f"    ; memo: {plain(line.memo)}")
-    return lines
+    return posting_lines(line, name, base_currency, indent="    ", meta=_meta)
 
 
 def _transaction(entry: JournalEntry, names: dict[str, str]) -> list[str]:
