@@ -135,7 +135,13 @@ def main() -> None:
     day = DemoDay(dt.datetime.now(dt.UTC))
     bodies = [encode(day.order(n)[0]) for n in range(1, args.n + 1)]
 
-    env = {**os.environ, "LEDGERBRIDGE_DATABASE_URL": url, "LEDGERBRIDGE_LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "LEDGERBRIDGE_DATABASE_URL": url,
+        "LEDGERBRIDGE_LOG_FORMAT": "json",
+        # measure the pipeline, not the per-connection limit (200/s by default)
+        "LEDGERBRIDGE_WEBHOOK_RATE_PER_S": "100000",
+    }
     serve = [sys.executable, "-m", "ledgerbridge", "serve", "--port", str(args.port)]
     commands = [[*serve, "--no-worker"], [sys.executable, "-m", "ledgerbridge", "worker"]]
     processes = [

@@ -23,5 +23,7 @@ class Settings(BaseSettings):
     """How often ``serve`` reconciles on its own; 0 turns it off (run ``reconcile`` from cron)."""
     discrepancy_webhook: str | None = None
     """Slack-compatible incoming-webhook URL told about new discrepancies."""
+    webhook_rate_per_s: float = 200.0
+    """Deliveries a second each connection may send on average (twice that in a burst)."""
     log_format: str | None = None
     """``console`` or ``json``; by default console on a terminal, JSON otherwise."""

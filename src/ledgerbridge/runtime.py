@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ledgerbridge.api.app import AppState
 from ledgerbridge.api.metrics import Metrics
+from ledgerbridge.api.ratelimit import RateLimiter
 from ledgerbridge.config import Settings
 from ledgerbridge.fx import provider
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
@@ -54,4 +55,8 @@ class Runtime:
             metrics=metrics,
             loop=loop,
             rates=provider(self.settings.fx_provider, db=self.db),
+            limiter=RateLimiter(
+                rate_per_s=self.settings.webhook_rate_per_s,
+                burst=2 * self.settings.webhook_rate_per_s,
+            ),
         )

@@ -7,14 +7,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerbridge import __version__
 from ledgerbridge.api import dashboard, errors, v1, webhooks
@@ -73,15 +73,7 @@ def create_app(state: AppState) -> FastAPI:
     app.state.ledgerbridge = state
     errors.install(app)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Any) -> Any:
-        """Every log line of a request carries its id; the caller's X-Request-ID is kept."""
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=rid)
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     app.include_router(webhooks.router)
     app.include_router(v1.router)
@@ -101,6 +93,36 @@ def create_app(state: AppState) -> FastAPI:
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class RequestIdMiddleware:
+    """Every log line of a request carries its id; the caller's X-Request-ID is kept and
+    echoed. Plain ASGI rather than ``BaseHTTPMiddleware``, which costs a task per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"")
+        rid = given.decode("latin-1")[:128] or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"x-request-id", rid.encode("latin-1")),
+                    ],
+                }
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def _queue_figures(state: AppState) -> tuple[int, int, float]:
