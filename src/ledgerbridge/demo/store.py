@@ -129,7 +129,7 @@ class DemoDay:
                         {
                             "title": "CA State Tax",
                             "price": _money(shipping_tax),
-                            "rate": float(TAX_RATE),
+                            "rate": TAX_RATE,
                         }
                     ],
                 }
