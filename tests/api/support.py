@@ -4,7 +4,6 @@ way production does. Test modules import the ``api`` fixture from here."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from ledgerbridge.store.unit_of_work import UnitOfWork
 from tests.pipeline.conftest import Book
 from tests.pipeline.test_worker import FakeClock, deliver
 from tests.servers import serve_in_thread
+from tests.services.test_reconcile import PAYOUTS, payout_event
 
 __all__ = ["Api", "api"]
 
@@ -34,14 +34,9 @@ STATEMENT = b"""Date,Description,Amount,Currency,Balance,Account,Reference
 2026-03-06,ACME CORP REFUND,51.20,USD,1471.20,US001,BK-0306-12
 """
 """Four deposits for :data:`PAYOUTS`: one by reference, one 5.00 short, one by amount and
-date, one nobody announced; the fourth payout never arrives."""
+date, one nobody announced; the fourth payout never arrives (the payouts and their events
+are the reconciliation service tests' own)."""
 
-PAYOUTS = {
-    "po_A1B2C3D4E5F6": (10000, 2),
-    "po_B1B2C3D4E5F6": (25000, 3),
-    "po_C1B2C3D4E5F6": (7500, 4),
-    "po_D1B2C3D4E5F6": (6000, 5),
-}
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
@@ -110,27 +105,6 @@ class Api:
         assert response.status_code == 200, response.text
         report: dict[str, Any] = response.json()
         return report
-
-
-def payout_event(payout_id: str, amount: int, day: int) -> dict[str, object]:
-    arrival = int(dt.datetime(2026, 3, day, tzinfo=dt.UTC).timestamp())
-    return {
-        "id": f"evt_{payout_id}",
-        "object": "event",
-        "type": "payout.paid",
-        "created": arrival - 86400,
-        "data": {
-            "object": {
-                "id": payout_id,
-                "object": "payout",
-                "amount": amount,
-                "currency": "usd",
-                "arrival_date": arrival,
-                "status": "paid",
-                "created": arrival - 86400,
-            }
-        },
-    }
 
 
 @pytest.fixture
