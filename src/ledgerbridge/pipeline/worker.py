@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +31,13 @@ from ledgerbridge.connectors import connector_for
 from ledgerbridge.connectors.base import UnsupportedTopic
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.pipeline.enrich import fetch_extra, ledger_extra
+from ledgerbridge.pipeline.ingest import ConnectionDirectory
 from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.posting.rates import RateTable
 from ledgerbridge.posting.rules import post
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.services.books import post_in
-from ledgerbridge.services.connections import OpenConnection, open_connection
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -93,19 +92,9 @@ class Worker:
         self.batch = batch
         self.rng = rng or random.Random()
         self.on_processed = on_processed
-        self._connections: dict[int, tuple[float, OpenConnection]] = {}
-
-    def _connection(self, uow: UnitOfWork, connection_id: int) -> OpenConnection:
-        """Connections with their secrets open, kept for the worker's life (a changed secret
-        matters to the ingress, which verifies; the worker only needs platform and settings,
-        and re-reads them after ``CONNECTION_TTL_S``)."""
-        now = time.monotonic()
-        hit = self._connections.get(connection_id)
-        if hit is not None and now - hit[0] < CONNECTION_TTL_S:
-            return hit[1]
-        opened = open_connection(uow.connections.by_id(connection_id), self.box)
-        self._connections[connection_id] = (now, opened)
-        return opened
+        # Open connections (secrets decrypted), re-read after a few seconds: the same cache the
+        # ingress uses, so a changed connection reaches both the same way.
+        self.directory = ConnectionDirectory(db, box, ttl_s=CONNECTION_TTL_S)
 
     def claim(self) -> list[int]:
         with UnitOfWork(self.db, durable=False) as uow:
@@ -147,7 +136,7 @@ class Worker:
     def _post(self, event_id: int) -> Outcome:
         with UnitOfWork(self.db, read_only=True) as uow:
             event = uow.inbox.get(event_id)
-            connection = self._connection(uow, event.connection_id)
+            connection = self.directory.get(event.connection)
             known = ledger_extra(uow, connection, event.topic, event.body)
         if event.status in (EventStatus.POSTED, EventStatus.IGNORED):
             return Outcome(event_id, event.status)
