@@ -136,10 +136,18 @@ class Connector(Protocol):
         ...
 
     def verify(
-        self, body: bytes, headers: Mapping[str, str], secret: str, *, now: datetime
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        now: datetime,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         """Return if the delivery is authentic; raise SignatureInvalid or
-        TimestampOutsideTolerance otherwise."""
+        TimestampOutsideTolerance otherwise. ``settings`` are the connection's settings, for
+        schemes that sign more than the body (Square signs the notification URL, PayPal the
+        webhook id)."""
         ...
 
     def delivery(self, body: bytes, headers: Mapping[str, str]) -> Delivery:

@@ -92,7 +92,13 @@ class ShopifyConnector:
     supported_topics: ClassVar[frozenset[str]] = ORDER_TOPICS | {REFUND_TOPIC, PAYOUT_TOPIC}
 
     def verify(
-        self, body: bytes, headers: Mapping[str, str], secret: str, *, now: datetime
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        now: datetime,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         """Raise SignatureInvalid unless the body is signed with ``secret``. ``now`` is unused:
         Shopify signs no timestamp."""

@@ -114,7 +114,13 @@ class StripeConnector:
         self.tolerance = tolerance
 
     def verify(
-        self, body: bytes, headers: Mapping[str, str], secret: str, *, now: datetime
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        now: datetime,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         """Raise SignatureInvalid unless a v1 signature matches, then
         TimestampOutsideTolerance unless ``t`` is within the tolerance of ``now``."""

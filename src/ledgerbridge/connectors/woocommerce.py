@@ -107,7 +107,13 @@ class WooCommerceConnector:
     supported_topics: ClassVar[frozenset[str]] = ORDER_TOPICS | IGNORED_TOPICS | {REFUND_TOPIC}
 
     def verify(
-        self, body: bytes, headers: Mapping[str, str], secret: str, *, now: datetime
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        now: datetime,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         """Raise SignatureInvalid unless the body is signed with ``secret`` (or is the bare,
         unsigned ping). ``now`` is unused: WooCommerce signs no timestamp."""

@@ -99,7 +99,9 @@ def receive(
     connection = directory.get(connection_name)
     connector = connector_for(connection.platform)
     if not verified:
-        connector.verify(body, headers, connection.secret, now=now)
+        connector.verify(
+            body, headers, connection.secret, now=now, settings=connection.stored.settings
+        )
     delivery = connector.delivery(body, headers)
     status = (
         EventStatus.RECEIVED

@@ -1,0 +1,30 @@
+"""Pullers by platform: an explicit dict, like the connector registry, so every platform that
+can be backfilled is visible in one place."""
+
+from __future__ import annotations
+
+from ledgerbridge.errors import LedgerBridgeError
+from ledgerbridge.sync.base import Puller
+
+_PULLERS: dict[str, Puller] = {}
+
+
+class SyncUnsupported(LedgerBridgeError):
+    """The platform has no history API we read (or none is registered)."""
+
+    code = "sync_unsupported"
+    http_status = 400
+
+
+def puller_for(platform: str) -> Puller:
+    try:
+        return _PULLERS[platform]
+    except KeyError:
+        known = ", ".join(sorted(_PULLERS)) or "none"
+        raise SyncUnsupported(
+            f"no history sync for platform {platform!r} (available: {known})"
+        ) from None
+
+
+def syncable_platforms() -> frozenset[str]:
+    return frozenset(_PULLERS)
