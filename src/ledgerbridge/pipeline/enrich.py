@@ -8,7 +8,7 @@ without a token must still work).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledgerbridge.connectors.base import PayloadInvalid, load_object
@@ -16,6 +16,7 @@ from ledgerbridge.connectors.stripe_api import StripeApi
 from ledgerbridge.pipeline.prior import booked_order
 from ledgerbridge.services.connections import OpenConnection
 from ledgerbridge.store.unit_of_work import UnitOfWork
+from ledgerbridge.sync.base import SyncSource
 
 STRIPE_API = "https://api.stripe.com"
 
@@ -70,11 +71,19 @@ def _settlements(connection: OpenConnection, body: bytes) -> dict[str, Any]:
         return {refund_id: api.balance_transaction(txn) for refund_id, txn in wanted.items()}
 
 
-def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:
-    """The ``extra`` mapping the connector's ``parse`` takes for this delivery."""
+def source_of(connection: OpenConnection) -> SyncSource:
+    """The connection as API clients see it (URL, token, settings; never the webhook secret)."""
+    return SyncSource(
+        name=connection.name,
+        platform=connection.platform,
+        api_url=connection.stored.api_url or "",
+        api_token=connection.api_token or "",
+        settings=connection.stored.settings,
+    )
+
+
+def _stripe_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:
     settings = connection.stored.settings
-    if connection.platform != "stripe":
-        return {}
     extra: dict[str, Any] = {
         "post_charges": bool(settings.get("post_charges", True)),
         # With API access, fees are booked exactly from each payout's balance transactions;
@@ -95,3 +104,17 @@ def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[
             with StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token) as api:
                 extra["balance_transactions"] = api.balance_transactions_for_payout(payout_id)
     return extra
+
+
+Fetcher = Callable[[OpenConnection, str, bytes], Mapping[str, Any]]
+
+PLATFORM_FETCHERS: dict[str, Fetcher] = {
+    "stripe": _stripe_extra,
+}
+"""Platforms whose deliveries need API detail before they can be parsed, and how to fetch it."""
+
+
+def fetch_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:
+    """The ``extra`` mapping the connector's ``parse`` takes for this delivery."""
+    fetcher = PLATFORM_FETCHERS.get(connection.platform)
+    return fetcher(connection, topic, body) if fetcher is not None else {}
