@@ -348,3 +348,9 @@ idempotency_keys = Table(
     UniqueConstraint("api_key", "key", name="uq_idempotency_keys_api_key"),
 )
 """API writes already answered, so a retried POST gets the first answer, not a second effect."""
+
+# --- mapping tables ---
+
+# --- target outbox tables ---
+
+# --- sync tables ---
