@@ -351,6 +351,43 @@ idempotency_keys = Table(
 
 # --- mapping tables ---
 
+mappings = Table(
+    "mappings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connection_id", Integer, ForeignKey("connections.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", JSON, nullable=False),
+    # document: the mapping as the user wrote it (YAML/JSON read into JSON), validated.
+    Column("document_sha256", String(64), nullable=False),
+    Column("created_by", String(120), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("connection_id", "version", name="uq_mappings_connection_id"),
+)
+"""Every mapping version ever set, per connection; the highest version is the active one. Rows
+are never changed, so an entry's ``mapping_version`` always names the rules it was posted with."""
+
 # --- target outbox tables ---
 
 # --- sync tables ---
+
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connection_id", Integer, ForeignKey("connections.id"), nullable=False),
+    Column("stream", String(40), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("cursor", Text, nullable=True),
+    # cursor: where the next page starts, as the platform pages (Link URL, id, page number).
+    Column("status", String(10), nullable=False),
+    Column("pulled", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("connection_id", "stream", name="uq_sync_cursors_connection_id"),
+    CheckConstraint("status IN ('running', 'complete', 'failed')", name="status"),
+)
+"""Per connection and stream, how far the last history sync got: an interrupted sync resumes
+from ``cursor``; a complete one tells the next catch-up where to start."""
