@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     fx_provider: str = "ecb"
     reconcile_every_hours: float = 24.0
     """How often ``serve`` reconciles on its own; 0 turns it off (run ``reconcile`` from cron)."""
+    catchup_every_minutes: float = 60.0
+    """How often ``serve`` pulls recent history from every connection with API access, to heal
+    missed webhooks; 0 turns it off."""
+    catchup_days: int = 2
+    """How far back each catch-up looks."""
     discrepancy_webhook: str | None = None
     """Slack-compatible incoming-webhook URL told about new discrepancies."""
     webhook_rate_per_s: float = 200.0

@@ -18,6 +18,7 @@ from ledgerbridge.cli.reconcile import close_app, discrepancies_app, reconcile, 
 from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.secrets import secrets_app
 from ledgerbridge.cli.serve import serve, worker
+from ledgerbridge.cli.sync import sync
 from ledgerbridge.config import Settings
 from ledgerbridge.logs import configure_logging
 
@@ -46,6 +47,7 @@ app.add_typer(events_app, name="events")
 app.command("ingest")(ingest)
 app.command("serve")(serve)
 app.command("worker")(worker)
+app.command("sync")(sync)
 app.command("demo")(demo)
 app.command("export")(export)
 app.add_typer(fx_app, name="fx")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ledgerbridge.cli.common import DatabaseUrl, JsonOutput, console, handles_errors, print_json
+from ledgerbridge.cli.common import (
+    DatabaseUrl,
+    JsonOutput,
+    console,
+    fail,
+    handles_errors,
+    print_json,
+)
 from ledgerbridge.runtime import Runtime
 from ledgerbridge.services import connections as service
 
@@ -17,11 +25,21 @@ connections_app = typer.Typer(help="Stores and gateways that send us events.", n
 @connections_app.command("add")
 @handles_errors
 def add(
-    platform: Annotated[str, typer.Option(help="shopify, stripe or woocommerce.")],
+    platform: Annotated[
+        str,
+        typer.Option(help="shopify, woocommerce, stripe, bigcommerce, square, paypal or magento."),
+    ],
     name: Annotated[str, typer.Option(help="Short name; the webhook URL is /webhooks/NAME.")],
     secret: Annotated[str, typer.Option(help="Webhook signing secret from the platform.")],
     api_url: Annotated[str | None, typer.Option(help="Platform API base URL.")] = None,
     api_token: Annotated[str | None, typer.Option(help="Platform API token (optional).")] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Platform setting KEY=VALUE, repeatable (e.g. notification_url=https://… for "
+            "Square); a VALUE that is JSON is read as JSON.",
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
     json_output: JsonOutput = False,
 ) -> None:
@@ -35,6 +53,7 @@ def add(
         secret=secret,
         api_url=api_url,
         api_token=api_token,
+        settings=parse_settings(setting or []),
     )
     if json_output:
         print_json(
@@ -51,6 +70,20 @@ def add(
             f"/webhooks/{stored.name}; its money in transit sits in account "
             f"{stored.clearing_account}."
         )
+
+
+def parse_settings(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` options as a settings dict; JSON values (lists, numbers, true) as JSON."""
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--setting {pair!r} is not KEY=VALUE")
+        try:
+            settings[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key.strip()] = value
+    return settings
 
 
 @connections_app.command("list")

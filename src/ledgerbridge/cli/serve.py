@@ -15,8 +15,10 @@ from ledgerbridge.cli.common import DatabaseUrl, console, handles_errors
 from ledgerbridge.clock import utcnow
 from ledgerbridge.logs import configure_logging
 from ledgerbridge.pipeline.daily import DailyReconciliation
+from ledgerbridge.pipeline.periodic import Periodic
 from ledgerbridge.pipeline.worker import WorkerLoop
 from ledgerbridge.runtime import Runtime
+from ledgerbridge.services import sync
 from ledgerbridge.services.payout_pull import pull_and_post
 
 
@@ -47,12 +49,25 @@ def serve(
             ),
         )
         daily.start()
+    catch_up = None
+    if runtime.settings.catchup_every_minutes > 0:
+        # Heal missed webhooks: pull the last days of every connection with API access; what
+        # the inbox already holds is skipped, and the worker posts the rest.
+        catch_up = Periodic(
+            "catch-up",
+            lambda: sync.catch_up(runtime.db, runtime.box, days=runtime.settings.catchup_days),
+            interval=dt.timedelta(minutes=runtime.settings.catchup_every_minutes),
+            first_delay=dt.timedelta(seconds=30),
+        )
+        catch_up.start()
     console.print(f"ledgerbridge serving on http://{host}:{port} (book: {runtime.db.url})")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         if daily is not None:
             daily.stop()
+        if catch_up is not None:
+            catch_up.stop()
 
 
 @handles_errors
