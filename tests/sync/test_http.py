@@ -27,7 +27,7 @@ def server() -> Iterator[tuple[str, Script]]:
     script = Script()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             script.seen.append(self.path)
             step = script.steps.pop(0) if script.steps else ("json", 200, {})
             if step == "drop":
