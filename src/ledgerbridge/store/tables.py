@@ -369,6 +369,35 @@ are never changed, so an entry's ``mapping_version`` always names the rules it w
 
 # --- target outbox tables ---
 
+target_outbox = Table(
+    "target_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("journal_entries.id"), nullable=False),
+    Column("connection_id", Integer, ForeignKey("connections.id"), nullable=False),
+    Column("mapping_version", Integer, nullable=False),
+    # mapping_version: the mapping the entry was posted with; its ``target`` says where it goes.
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    # sent_at: when an attempt last began writing to the target; a later attempt then looks for
+    # rows that attempt may have committed before we could record it.
+    Column("target_table", String(500), nullable=True),
+    Column("target_ref", Text, nullable=True),
+    # target_table, target_ref: where the entry landed (URL without password, header table)
+    # and the header row's primary key or key value as JSON, so it is never claimed twice.
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("entry_id", name="uq_target_outbox_entry_id"),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed', 'skipped')", name="status"),
+    Index("ix_target_outbox_due", "status", "next_attempt_at"),
+)
+"""Entries to write into a user's own accounting tables (a mapping's ``target``), one row per
+entry, enqueued in the posting transaction; the target writer delivers them exactly once."""
+
 # --- sync tables ---
 
 sync_cursors = Table(

@@ -21,6 +21,7 @@ from ledgerbridge.store.connections import ConnectionRepository
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.entries import EntryRepository
 from ledgerbridge.store.inbox import InboxRepository
+from ledgerbridge.store.outbox import TargetOutbox
 from ledgerbridge.store.rates import RateRepository
 from ledgerbridge.store.reconciliation import ReconciliationRepository
 
@@ -63,6 +64,7 @@ class UnitOfWork:
         self.bank = BankRepository(self._conn)
         self.reconciliation = ReconciliationRepository(self._conn)
         self.rates = RateRepository(self._conn)
+        self.outbox = TargetOutbox(self._conn)
         return self
 
     @property
