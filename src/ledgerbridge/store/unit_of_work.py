@@ -21,6 +21,7 @@ from ledgerbridge.store.connections import ConnectionRepository
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.entries import EntryRepository
 from ledgerbridge.store.inbox import InboxRepository
+from ledgerbridge.store.mappings import MappingRepository
 from ledgerbridge.store.outbox import TargetOutbox
 from ledgerbridge.store.rates import RateRepository
 from ledgerbridge.store.reconciliation import ReconciliationRepository
@@ -65,6 +66,7 @@ class UnitOfWork:
         self.reconciliation = ReconciliationRepository(self._conn)
         self.rates = RateRepository(self._conn)
         self.outbox = TargetOutbox(self._conn)
+        self.mappings = MappingRepository(self._conn)
         return self
 
     @property
