@@ -20,11 +20,13 @@ from ledgerbridge.connectors.base import (
     UnsupportedTopic,
 )
 from ledgerbridge.connectors.shopify import ShopifyConnector
+from ledgerbridge.connectors.square import SquareConnector
 from ledgerbridge.connectors.stripe import StripeConnector
 from ledgerbridge.connectors.woocommerce import WooCommerceConnector
 
 _REGISTRY: dict[str, Connector] = {
     "shopify": ShopifyConnector(),
+    "square": SquareConnector(),
     "stripe": StripeConnector(),
     "woocommerce": WooCommerceConnector(),
 }

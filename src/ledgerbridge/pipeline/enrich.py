@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledgerbridge.connectors.base import PayloadInvalid, load_object
+from ledgerbridge.connectors.square_api import square_extra
 from ledgerbridge.connectors.stripe_api import StripeApi
 from ledgerbridge.pipeline.prior import booked_order
 from ledgerbridge.services.connections import OpenConnection
@@ -109,6 +110,7 @@ def _stripe_extra(connection: OpenConnection, topic: str, body: bytes) -> Mappin
 Fetcher = Callable[[OpenConnection, str, bytes], Mapping[str, Any]]
 
 PLATFORM_FETCHERS: dict[str, Fetcher] = {
+    "square": square_extra,
     "stripe": _stripe_extra,
 }
 """Platforms whose deliveries need API detail before they can be parsed, and how to fetch it."""

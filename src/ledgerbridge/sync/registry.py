@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.sync.base import Puller
+from ledgerbridge.sync.square import SquarePuller
 
-_PULLERS: dict[str, Puller] = {}
+_PULLERS: dict[str, Puller] = {
+    "square": SquarePuller(),
+}
 
 
 class SyncUnsupported(LedgerBridgeError):
