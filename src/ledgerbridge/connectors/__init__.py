@@ -19,12 +19,14 @@ from ledgerbridge.connectors.base import (
     UnknownPlatform,
     UnsupportedTopic,
 )
+from ledgerbridge.connectors.magento import MagentoConnector
 from ledgerbridge.connectors.shopify import ShopifyConnector
 from ledgerbridge.connectors.square import SquareConnector
 from ledgerbridge.connectors.stripe import StripeConnector
 from ledgerbridge.connectors.woocommerce import WooCommerceConnector
 
 _REGISTRY: dict[str, Connector] = {
+    "magento": MagentoConnector(),
     "shopify": ShopifyConnector(),
     "square": SquareConnector(),
     "stripe": StripeConnector(),
