@@ -1,0 +1,538 @@
+"""A mapping's ``target``: the user's own accounting tables, and how each entry fills them.
+
+```yaml
+target:
+  url: "postgresql://erp@db/erp"          # any SQLAlchemy URL; the tables are never altered
+  header:                                  # one row per entry
+    table: gl_batch
+    key: batch_ref                         # optional: a column unique in the target
+    columns: {batch_ref: "entry.id_text", posted_on: "entry.date", source: "'ledgerbridge'"}
+  lines:                                   # one row per journal line
+    table: gl_detail
+    parent: {column: batch_id, from: "header.batch_id"}
+    columns: {account_no: "line.account", dr_amount: "line.debit", cr_amount: "line.credit"}
+```
+
+Each column value is a JMESPath expression over the document described in
+:mod:`ledgerbridge.mapping.target_context` (a whole number or true/false is taken literally).
+:func:`validate_target` reports every problem at once, each with its path in the document,
+against the target's tables as they are now; nothing is written by validating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import jsonschema
+from jmespath.exceptions import JMESPathError
+from sqlalchemy import Connection, Engine, create_engine, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from ledgerbridge.errors import InvalidInput
+from ledgerbridge.mapping.target_columns import (
+    Kind,
+    ReflectedTable,
+    TargetColumn,
+    reflect,
+    table_names,
+    type_problem,
+)
+from ledgerbridge.mapping.target_context import (
+    ENTRY_FIELDS,
+    FREE_FORM,
+    LINE_FIELDS,
+    Expression,
+    probe_documents,
+    root_paths,
+)
+
+_COLUMN_VALUE = {
+    "description": "a JMESPath expression (text), or a whole number / true / false literal",
+    "type": ["string", "integer", "boolean"],
+    "minLength": 1,
+}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 128}
+_COLUMNS = {"type": "object", "minProperties": 1, "additionalProperties": _COLUMN_VALUE}
+
+TARGET_SCHEMA: dict[str, Any] = {
+    "title": "ledgerbridge mapping target",
+    "description": "Write every posted entry into existing header and line tables.",
+    "type": "object",
+    "required": ["url", "header", "lines"],
+    "additionalProperties": False,
+    "properties": {
+        "url": {
+            "type": "string",
+            "minLength": 1,
+            "description": "SQLAlchemy URL of the target database (postgresql://…, sqlite:///…)",
+        },
+        "header": {
+            "type": "object",
+            "required": ["table", "columns"],
+            "additionalProperties": False,
+            "properties": {
+                "table": _NAME,
+                "schema": _NAME,
+                "key": {
+                    **_NAME,
+                    "description": "a mapped column the target keeps unique: redelivery-proof",
+                },
+                "columns": _COLUMNS,
+            },
+        },
+        "lines": {
+            "type": "object",
+            "required": ["table", "columns", "parent"],
+            "additionalProperties": False,
+            "properties": {
+                "table": _NAME,
+                "schema": _NAME,
+                "parent": {
+                    "type": "object",
+                    "required": ["column", "from"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "column": _NAME,
+                        "from": {"type": "string", "minLength": 1},
+                    },
+                },
+                "columns": _COLUMNS,
+            },
+        },
+    },
+}
+
+Problem = tuple[str, str]
+
+
+class TargetUnreachable(Exception):
+    """The target database cannot be reached (or its SQLite file does not exist)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    column: str
+    expression: Expression | None
+    literal: Any = None
+    """A whole number or true/false written as such; used when ``expression`` is None."""
+    compiled: bool = True
+    """False when the expression has a syntax error (reported; the column is not checked)."""
+
+    def value(self, document: Mapping[str, Any]) -> Any:
+        return self.expression.search(document) if self.expression is not None else self.literal
+
+
+@dataclass(frozen=True, slots=True)
+class TableMap:
+    table: str
+    schema: str | None
+    columns: tuple[ColumnMap, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSection:
+    url: str
+    header: TableMap
+    key: str | None
+    lines: TableMap
+    parent_column: str
+    parent_from: Expression
+
+    @property
+    def label(self) -> str:
+        """Where entries land, without the password: ``url#table``."""
+        return f"{safe_url(self.url)}#{qualified(self.header)}"
+
+
+def qualified(table: TableMap) -> str:
+    return f"{table.schema}.{table.table}" if table.schema else table.table
+
+
+def safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<not a database URL>"
+
+
+# --- reading the section --------------------------------------------------------------
+
+
+def schema_problems(section: Any) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(TARGET_SCHEMA)
+    problems = []
+    for error in sorted(validator.iter_errors(section), key=lambda e: list(e.absolute_path)):
+        path = ".".join(["target", *(str(p) for p in error.absolute_path)])
+        missing = re.match(r"'(.+)' is a required property", error.message)
+        if error.validator == "required" and missing:
+            problems.append((f"{path}.{missing.group(1)}", "required, but missing"))
+        else:
+            problems.append((path, error.message))
+    return problems
+
+
+def _column_maps(columns: Mapping[str, Any], path: str, problems: list[Problem]) -> list[ColumnMap]:
+    found = []
+    for name, value in columns.items():
+        if not isinstance(value, str):
+            found.append(ColumnMap(name, None, value))
+            continue
+        try:
+            found.append(ColumnMap(name, Expression(value)))
+        except JMESPathError as exc:
+            problems.append((f"{path}.{name}", f"not a valid expression: {_one_line(exc)}"))
+            found.append(ColumnMap(name, None, compiled=False))
+    return found
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def read_section(section: Any) -> tuple[TargetSection | None, list[Problem]]:
+    """The section as a model (None if its shape is wrong), and the problems found without
+    the target: shape and expression syntax. A column whose expression does not compile stays
+    in the model, marked, so the other checks still run and still see it as mapped."""
+    problems = schema_problems(section)
+    if problems:
+        return None, problems
+    header, lines = section["header"], section["lines"]
+    header_columns = _column_maps(header["columns"], "target.header.columns", problems)
+    line_columns = _column_maps(lines["columns"], "target.lines.columns", problems)
+    try:
+        parent_from = Expression(lines["parent"]["from"])
+    except JMESPathError as exc:
+        problems.append(("target.lines.parent.from", f"not a valid expression: {_one_line(exc)}"))
+        parent_from = Expression("`null`")
+    model = TargetSection(
+        url=section["url"],
+        header=TableMap(header["table"], header.get("schema"), tuple(header_columns)),
+        key=header.get("key"),
+        lines=TableMap(lines["table"], lines.get("schema"), tuple(line_columns)),
+        parent_column=lines["parent"]["column"],
+        parent_from=parent_from,
+    )
+    return model, problems
+
+
+def parse_target(section: Any) -> TargetSection:
+    """The section as a model; raises InvalidInput naming the first problem's path."""
+    model, problems = read_section(section)
+    if model is None or problems:
+        path, message = problems[0]
+        raise InvalidInput(f"{path}: {message}", field=path)
+    return model
+
+
+# --- the target database --------------------------------------------------------------
+
+
+def target_url(url: str) -> URL:
+    """The URL we connect with: psycopg 3 for PostgreSQL; a SQLite file opened read-write
+    only if it exists (connecting must never create the user's database)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        database = str(parsed.database)
+        if not database.startswith("file:"):
+            parsed = parsed.set(
+                database=f"file:{quote(database)}",
+                query={**parsed.query, "mode": "rw", "uri": "true"},
+            )
+    return parsed
+
+
+def target_engine(url: str) -> Engine:
+    """An engine for the target; raises TargetUnreachable for a URL we cannot use."""
+    try:
+        parsed = target_url(url)
+        connect_args: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql":
+            connect_args["connect_timeout"] = 10
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise TargetUnreachable(f"{safe_url(url)} is not a database URL we can use: {exc}") from exc
+
+
+@contextmanager
+def target_connection(engine: Engine, url: str) -> Iterator[Connection]:
+    """A connection to the target; raises TargetUnreachable naming ``url`` (as the user
+    wrote it, without its password)."""
+    try:
+        conn = engine.connect()
+    except SQLAlchemyError as exc:
+        hint = " (the target database is never created for you)" if "sqlite" in url else ""
+        raise TargetUnreachable(
+            f"cannot reach the target database at {safe_url(url)}: "
+            f"{_one_line(getattr(exc, 'orig', None) or exc)}{hint}"
+        ) from exc
+    with conn:
+        yield conn
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+def validate_target(section: Any) -> list[Problem]:
+    """Every problem with the section as (path, message); an empty list means it will work.
+
+    Checked: the shape (JSON Schema); every expression compiles and reads only names that
+    exist; the target is reachable; both tables exist; every mapped column exists; every
+    NOT NULL column without a default or generated value is mapped; the type each
+    expression yields fits its column (a decimal into an INTEGER, text into NUMERIC or DATE,
+    a timestamp into DATE, an amount into a binary FLOAT); text literals fit VARCHAR(n); the
+    key is a mapped column the target keeps unique; the parent column exists and is filled
+    from a header column. What cannot be known before an entry exists — how long a
+    description is, whether an amount fits NUMERIC(p, s), what a dimension holds — is
+    checked per row at delivery, and a row that does not fit fails visibly.
+    """
+    model, problems = read_section(section)
+    if model is None:
+        return problems
+    problems.extend(_name_problems(model))
+    try:
+        engine = target_engine(model.url)
+    except TargetUnreachable as exc:
+        return [*problems, ("target.url", str(exc))]
+    try:
+        with target_connection(engine, model.url) as conn:
+            problems.extend(_table_problems(conn, model))
+    except TargetUnreachable as exc:
+        problems.append(("target.url", str(exc)))
+    finally:
+        engine.dispose()
+    return problems
+
+
+def _name_problems(model: TargetSection) -> list[Problem]:
+    problems = []
+    for column in model.header.columns:
+        problems.extend(
+            _path_problems(column.expression, f"target.header.columns.{column.column}", {"entry"})
+        )
+    for column in model.lines.columns:
+        problems.extend(
+            _path_problems(
+                column.expression,
+                f"target.lines.columns.{column.column}",
+                {"entry", "line", "header"},
+            )
+        )
+    problems.extend(
+        _path_problems(model.parent_from, "target.lines.parent.from", {"entry", "header"})
+    )
+    return problems
+
+
+_FIELDS = {"entry": ENTRY_FIELDS, "line": LINE_FIELDS}
+
+
+def _path_problems(expression: Expression | None, path: str, roots: set[str]) -> list[Problem]:
+    if expression is None:
+        return []
+    problems = []
+    for names in root_paths(expression.ast):
+        root = names[0]
+        if root not in roots:
+            quoted = f"; quote text as '{root}'" if len(names) == 1 else ""
+            problems.append(
+                (path, f"{root!r} is not available here (use {', '.join(sorted(roots))}){quoted}")
+            )
+            continue
+        fields = _FIELDS.get(root)
+        if fields is None or len(names) < 2:
+            continue
+        if names[1] not in fields:
+            problems.append(
+                (path, f"{root} has no field {names[1]!r} (it has: {', '.join(fields)})")
+            )
+        elif len(names) > 2 and names[1] != FREE_FORM:
+            problems.append((path, f"{root}.{names[1]} has no fields of its own"))
+    return problems
+
+
+def _table_problems(conn: Connection, model: TargetSection) -> list[Problem]:
+    problems: list[Problem] = []
+    inspector = inspect(conn)
+    header = reflect(conn, model.header.table, model.header.schema)
+    lines = reflect(conn, model.lines.table, model.lines.schema)
+    for name, mapped, found in (("header", model.header, header), ("lines", model.lines, lines)):
+        if found is None:
+            known = ", ".join(table_names(inspector, mapped.schema)) or "no tables"
+            problems.append(
+                (f"target.{name}.table", f"the target has no table {mapped.table} ({known})")
+            )
+    if header is not None:
+        problems.extend(_columns_problems(model.header, header, "target.header", set()))
+        problems.extend(_key_problems(model, header))
+        probe_header = _probe_row(header)
+    else:
+        probe_header = {}
+    if lines is not None:
+        problems.extend(
+            _columns_problems(model.lines, lines, "target.lines", {model.parent_column.lower()})
+        )
+        problems.extend(_parent_problems(model, lines))
+    if header is not None:
+        for column in model.lines.columns:
+            problems.extend(
+                _header_name_problems(
+                    column.expression, f"target.lines.columns.{column.column}", header
+                )
+            )
+        problems.extend(
+            _header_name_problems(model.parent_from, "target.lines.parent.from", header)
+        )
+    documents = probe_documents(probe_header)
+    for name, mapped, found in (("header", model.header, header), ("lines", model.lines, lines)):
+        if found is not None:
+            problems.extend(_type_problems(mapped, found, f"target.{name}.columns", documents))
+    return problems
+
+
+def _columns_problems(
+    mapped: TableMap, found: ReflectedTable, path: str, filled_by_us: set[str]
+) -> list[Problem]:
+    problems = []
+    mapped_names = set()
+    for column in mapped.columns:
+        target = found.column(column.column)
+        if target is None:
+            problems.append(
+                (
+                    f"{path}.columns.{column.column}",
+                    f"{found.name} has no column {column.column} "
+                    f"(it has: {', '.join(found.columns)})",
+                )
+            )
+            continue
+        mapped_names.add(target.name.lower())
+        if target.name.lower() in filled_by_us:
+            problems.append(
+                (f"{path}.columns.{column.column}", "this column is filled by lines.parent")
+            )
+    for target in found.columns.values():
+        name = target.name.lower()
+        if target.required and name not in mapped_names and name not in filled_by_us:
+            problems.append(
+                (
+                    f"{path}.columns.{target.name.lower()}",
+                    f"{found.name}.{target.name} is NOT NULL without a default, so it must "
+                    "be mapped (missing required field)",
+                )
+            )
+    return problems
+
+
+def _key_problems(model: TargetSection, header: ReflectedTable) -> list[Problem]:
+    if model.key is None:
+        if not header.primary_key:
+            return [
+                (
+                    "target.header.key",
+                    f"{header.name} has no primary key, so name a unique column as key: "
+                    "without either a delivered batch cannot be found again",
+                )
+            ]
+        return []
+    target = header.column(model.key)
+    if target is None:
+        return [("target.header.key", f"{header.name} has no column {model.key}")]
+    if not any(header.column(c.column) is target for c in model.header.columns):
+        return [("target.header.key", f"the key {model.key} must be one of the mapped columns")]
+    if not header.is_unique(target.name):
+        return [
+            (
+                "target.header.key",
+                f"{header.name}.{target.name} is not unique in the target (no primary key, "
+                "unique constraint or unique index on it alone), so it cannot make a "
+                "redelivery harmless",
+            )
+        ]
+    return []
+
+
+def _parent_problems(model: TargetSection, lines: ReflectedTable) -> list[Problem]:
+    problems = []
+    if lines.column(model.parent_column) is None:
+        problems.append(
+            (
+                "target.lines.parent.column",
+                f"{lines.name} has no column {model.parent_column} "
+                f"(it has: {', '.join(lines.columns)})",
+            )
+        )
+    return problems
+
+
+def _header_name_problems(
+    expression: Expression | None, path: str, header: ReflectedTable
+) -> list[Problem]:
+    if expression is None:
+        return []
+    return [
+        (path, f"{header.name} has no column {names[1]} (it has: {', '.join(header.columns)})")
+        for names in root_paths(expression.ast)
+        if names[0] == "header" and len(names) > 1 and header.column(names[1]) is None
+    ]
+
+
+def _type_problems(
+    mapped: TableMap, found: ReflectedTable, path: str, documents: list[dict[str, Any]]
+) -> list[Problem]:
+    problems = []
+    for column in mapped.columns:
+        target = found.column(column.column)
+        if target is None:
+            continue
+        problem = _first_type_problem(column, target, documents)
+        if problem is not None:
+            problems.append((f"{path}.{column.column}", problem))
+    return problems
+
+
+def _first_type_problem(
+    column: ColumnMap, target: TargetColumn, documents: list[dict[str, Any]]
+) -> str | None:
+    if not column.compiled:
+        return None
+    for document in documents:
+        try:
+            value = column.value(document)
+        except JMESPathError as exc:
+            return f"the expression fails on a typical entry: {_one_line(exc)}"
+        problem = type_problem(target, value)
+        if problem is not None:
+            return problem
+        literal = column.expression.literal() if column.expression else None
+        if isinstance(literal, str) and target.length is not None and len(literal) > target.length:
+            return (
+                f"column {target.name} is {target.type_text} but the text {literal!r} has "
+                f"{len(literal)} characters"
+            )
+    return None
+
+
+_PROBE_VALUES: dict[Kind, Any] = {
+    Kind.INTEGER: 1,
+    Kind.DECIMAL: Decimal("1.00"),
+    Kind.FLOAT: 1,
+    Kind.TEXT: "x",
+    Kind.DATE: dt.date(2024, 1, 2),
+    Kind.TIMESTAMP: dt.datetime(2024, 1, 2, tzinfo=dt.UTC),
+    Kind.BOOLEAN: True,
+}
+
+
+def _probe_row(header: ReflectedTable) -> dict[str, Any]:
+    row = {c.name: _PROBE_VALUES.get(c.kind) for c in header.columns.values()}
+    return {**row, **{name.lower(): value for name, value in row.items()}}
