@@ -20,12 +20,14 @@ from ledgerbridge.connectors.base import (
     UnsupportedTopic,
 )
 from ledgerbridge.connectors.magento import MagentoConnector
+from ledgerbridge.connectors.paypal import PayPalConnector
 from ledgerbridge.connectors.shopify import ShopifyConnector
 from ledgerbridge.connectors.square import SquareConnector
 from ledgerbridge.connectors.stripe import StripeConnector
 from ledgerbridge.connectors.woocommerce import WooCommerceConnector
 
 _REGISTRY: dict[str, Connector] = {
+    "paypal": PayPalConnector(),
     "magento": MagentoConnector(),
     "shopify": ShopifyConnector(),
     "square": SquareConnector(),
