@@ -46,8 +46,13 @@ class FakeMagento:
     def asked(self, path: str) -> list[dict[str, str]]:
         return [query for p, query in self.requests if p == path]
 
-    def pages_asked(self, path: str) -> list[int]:
-        return [int(q.get("searchCriteria[currentPage]", "1")) for q in self.asked(path)]
+    def pages_asked(self, path: str, field: str = "updated_at") -> list[int]:
+        """Pages of ``path`` asked for with a filter on ``field``, in order."""
+        return [
+            int(q.get("searchCriteria[currentPage]", "1"))
+            for q in self.asked(path)
+            if q.get(f"{_FILTER}[field]") == field
+        ]
 
 
 def _search(entities: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ledgerbridge.pipeline.prior import booked_order
 from ledgerbridge.services.connections import OpenConnection
 from ledgerbridge.store.unit_of_work import UnitOfWork
 from ledgerbridge.sync.base import SyncSource
+from ledgerbridge.sync.magento import webhook_extra as magento_webhook_extra
 
 STRIPE_API = "https://api.stripe.com"
 
@@ -110,6 +111,7 @@ def _stripe_extra(connection: OpenConnection, topic: str, body: bytes) -> Mappin
 Fetcher = Callable[[OpenConnection, str, bytes], Mapping[str, Any]]
 
 PLATFORM_FETCHERS: dict[str, Fetcher] = {
+    "magento": magento_webhook_extra,
     "square": square_extra,
     "stripe": _stripe_extra,
 }
