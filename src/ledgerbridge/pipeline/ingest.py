@@ -28,6 +28,18 @@ KEPT_HEADERS_DENY = frozenset({"authorization", "cookie", "proxy-authorization"}
 """Request headers never stored: credentials of the caller, not part of the delivery."""
 
 
+CREDENTIAL_HEADER_DEFAULTS = frozenset({"x-ledgerbridge-token"})
+"""Headers that carry a connection's secret itself (BigCommerce's legacy hooks authenticate with
+a header the merchant registered, default ``X-Ledgerbridge-Token``): checked, never stored."""
+
+
+def credential_headers(settings: Mapping[str, object]) -> frozenset[str]:
+    """The headers of a delivery that hold a credential for this connection."""
+    named = settings.get("auth_header")
+    extra = {str(named).lower()} if isinstance(named, str) and named else set()
+    return CREDENTIAL_HEADER_DEFAULTS | extra
+
+
 TOPIC_HEADERS = {"shopify": "X-Shopify-Topic", "woocommerce": "X-WC-Webhook-Topic"}
 """Platforms that name the topic in a header; the others (Stripe) name it in the body."""
 
@@ -108,7 +120,8 @@ def receive(
         if delivery.topic in connector.supported_topics
         else EventStatus.IGNORED
     )
-    kept = {k.lower(): v for k, v in headers.items() if k.lower() not in KEPT_HEADERS_DENY}
+    denied = KEPT_HEADERS_DENY | credential_headers(connection.stored.settings)
+    kept = {k.lower(): v for k, v in headers.items() if k.lower() not in denied}
     try:
         return _store(
             db,
