@@ -232,8 +232,9 @@ def test_history_and_webhooks_post_each_invoice_and_credit_memo_once(
         raw = body(hook)
         receive(db, directory, "magento", raw, sign(raw, private), now=NOW)
     Worker(db, box, StaticRates({}), clock=lambda: NOW).drain()
-    first = sync_connection(db, box, "magento", since=SINCE, clock=lambda: NOW, sleep=[].append)
-    again = sync_connection(db, box, "magento", since=SINCE, clock=lambda: NOW, sleep=[].append)
+    waits: list[float] = []
+    first = sync_connection(db, box, "magento", since=SINCE, clock=lambda: NOW, sleep=waits.append)
+    again = sync_connection(db, box, "magento", since=SINCE, clock=lambda: NOW, sleep=waits.append)
     assert first.complete and again.complete
     assert [(s.stream, s.pulled, s.new) for s in first.streams] == [
         ("invoices", 5, 5),  # webhook deliveries are keyed apart from pulled ones
