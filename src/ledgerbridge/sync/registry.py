@@ -6,9 +6,11 @@ from __future__ import annotations
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.sync.base import Puller
 from ledgerbridge.sync.magento import MagentoPuller
+from ledgerbridge.sync.paypal import PayPalPuller
 from ledgerbridge.sync.square import SquarePuller
 
 _PULLERS: dict[str, Puller] = {
+    "paypal": PayPalPuller(),
     "magento": MagentoPuller(),
     "square": SquarePuller(),
 }
