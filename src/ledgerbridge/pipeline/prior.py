@@ -2,17 +2,22 @@
 
 Rules are pure (see :mod:`ledgerbridge.posting.prior`), so the worker gathers, per event:
 
-* the **account map**: every role the chart assigns, plus the connection's gateway routing;
+* the **account map**: every role the chart assigns, plus the connection's gateway routing,
+  plus the active mapping's defaults and rules (:mod:`ledgerbridge.mapping`);
 * the **subject** of the event: the platform object it is about (order id, dispute id, payout
   id), stored on each entry so the next event about the same object can find it;
 * the **prior state**: the subject's entries so far, how the order was booked (pending or paid),
   and the order snapshot it was booked with. The snapshot is not stored twice: it is re-parsed
-  from the raw delivery that posted it, which the inbox keeps byte for byte.
+  from the raw delivery that posted it, which the inbox keeps byte for byte, and shaped by the
+  mapping in force now (its field overrides), so an edit compares like with like.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledgerbridge.connectors import connector_for
+from ledgerbridge.connectors.base import PayloadInvalid, load_json
 from ledgerbridge.events import (
     Adjustment,
     CanonicalEvent,
@@ -26,6 +31,8 @@ from ledgerbridge.events import (
     Payout,
     Refund,
 )
+from ledgerbridge.mapping.apply import apply_fields, with_mapping
+from ledgerbridge.mapping.document import ActiveMapping
 from ledgerbridge.posting.accounts import AccountMap
 from ledgerbridge.posting.prior import NOTHING_POSTED, Booking, PriorState, dispute_stages
 from ledgerbridge.services.connections import OpenConnection
@@ -35,9 +42,14 @@ from ledgerbridge.store.unit_of_work import UnitOfWork
 ORDER_KINDS = ("order_paid", "order_pending", "order_edited")
 
 
-def account_map(uow: UnitOfWork, connection: OpenConnection) -> AccountMap:
+def account_map(
+    uow: UnitOfWork, connection: OpenConnection, mapping: ActiveMapping | None = None
+) -> AccountMap:
     routing = connection.stored.settings.get("gateway_clearing") or {}
-    return AccountMap.of(uow.accounts.roles(), gateway_clearing=dict(routing))
+    accounts = AccountMap.of(uow.accounts.roles(), gateway_clearing=dict(routing))
+    if mapping is None:
+        return accounts
+    return with_mapping(accounts, mapping.document, connection.name)
 
 
 def subject_of(event: CanonicalEvent) -> str:
@@ -50,7 +62,12 @@ def subject_of(event: CanonicalEvent) -> str:
     return event.external_id
 
 
-def load_prior(uow: UnitOfWork, connection: OpenConnection, event: CanonicalEvent) -> PriorState:
+def load_prior(
+    uow: UnitOfWork,
+    connection: OpenConnection,
+    event: CanonicalEvent,
+    mapping: ActiveMapping | None = None,
+) -> PriorState:
     if isinstance(event, Payout | Fee | Adjustment):
         return NOTHING_POSTED  # their rules need no history
     subject = subject_of(event)
@@ -70,7 +87,7 @@ def load_prior(uow: UnitOfWork, connection: OpenConnection, event: CanonicalEven
         if any(p.entry.source.kind == "order_paid" for p in order_entries)
         else Booking.PENDING
     )
-    snapshot = _booked_snapshot(uow, connection, order_entries[-1], subject_of(event))
+    snapshot = _booked_snapshot(uow, connection, order_entries[-1], subject_of(event), mapping)
     if snapshot is None:
         return PriorState(entries=entries)
     return PriorState(order=snapshot, booking=booking, entries=entries)
@@ -90,9 +107,14 @@ def booked_order(
 
 
 def _booked_snapshot(
-    uow: UnitOfWork, connection: OpenConnection, posted: PostedEntry, order_id: str
+    uow: UnitOfWork,
+    connection: OpenConnection,
+    posted: PostedEntry,
+    order_id: str,
+    mapping: ActiveMapping | None = None,
 ) -> OrderSnapshot | None:
-    """The order as the delivery that posted ``posted`` described it."""
+    """The order as the delivery that posted ``posted`` described it (and ``mapping`` shapes
+    it)."""
     event_id = uow.entries.event_id_of(posted.id)
     if event_id is None:
         return None
@@ -102,5 +124,17 @@ def _booked_snapshot(
         if isinstance(candidate, OrderPaid | OrderPending | OrderEdited) and (
             candidate.order.order_id == order_id
         ):
-            return candidate.order
+            if mapping is None:
+                return candidate.order
+            shaped = apply_fields(mapping.document, candidate, _raw(stored.body))
+            assert isinstance(shaped, OrderPaid | OrderPending | OrderEdited)
+            return shaped.order
     return None
+
+
+def _raw(body: bytes) -> Any:
+    """The delivery's JSON for mapping expressions (it parsed once, so it reads again)."""
+    try:
+        return load_json(body)
+    except PayloadInvalid:
+        return None

@@ -5,9 +5,11 @@ For each claimed event:
 1. read the raw delivery and its connection (short read, no locks held);
 2. fetch what the platform's API must add (:mod:`.enrich`), outside any transaction;
 3. parse it with the connector into canonical events;
-4. in ONE transaction: lock the inbox row, skip it if another worker already posted it, load
-   what the ledger holds about each event's subject, apply the posting rules, post the entries
-   (idempotent on their source keys) and mark the row posted;
+4. in ONE transaction: lock the inbox row, skip it if another worker already posted it, look up
+   the connection's mapping version in force (so a new version applies from the next event,
+   without a restart), load what the ledger holds about each event's subject, apply the mapping
+   and the posting rules, post the entries (idempotent on their source keys), queue each new
+   entry for the mapping's target tables when it has one, and mark the row posted;
 5. on failure, roll that transaction back and record the attempt: retryable failures come back
    after a backoff (:mod:`.retry`), permanent ones and exhausted ones go to the dead-letter queue.
 
@@ -30,14 +32,15 @@ from ledgerbridge.clock import Clock, utcnow
 from ledgerbridge.connectors import connector_for
 from ledgerbridge.connectors.base import UnsupportedTopic
 from ledgerbridge.errors import LedgerBridgeError
+from ledgerbridge.mapping.apply import post_mapped
 from ledgerbridge.pipeline.enrich import fetch_extra, ledger_extra
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
 from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.posting.rates import RateTable
-from ledgerbridge.posting.rules import post
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.services.books import post_in
+from ledgerbridge.services.mapping import MappingCache, raw_payload
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -95,6 +98,7 @@ class Worker:
         # Open connections (secrets decrypted), re-read after a few seconds: the same cache the
         # ingress uses, so a changed connection reaches both the same way.
         self.directory = ConnectionDirectory(db, box, ttl_s=CONNECTION_TTL_S)
+        self.mappings = MappingCache()
 
     def claim(self) -> list[int]:
         with UnitOfWork(self.db, durable=False) as uow:
@@ -154,23 +158,34 @@ class Worker:
                 uow.commit()
                 return Outcome(event_id, EventStatus.IGNORED)
             base = uow.book.require().base_currency
-            accounts = account_map(uow, connection)
+            mapping = self.mappings.active(uow, connection.stored.id)
+            accounts = account_map(uow, connection, mapping)
+            raw = raw_payload(event.body) if mapping is not None else None
             entry_ids: list[int] = []
             for canonical in parsed.events:
-                prior = load_prior(uow, connection, canonical)
-                entry = post(
+                entry, mapped_notices = post_mapped(
                     canonical,
+                    raw,
+                    mapping,
                     connection=connection.name,
                     accounts=accounts,
                     rates=self.rates,
                     base_currency=base,
-                    prior=prior,
+                    prior=load_prior(uow, connection, canonical, mapping),
                 )
+                notices += [{"message": n.message, **dict(n.details)} for n in mapped_notices]
                 if entry is not None:
                     result = post_in(
                         uow, entry, now=now, event_id=event_id, subject=subject_of(canonical)
                     )
                     entry_ids.append(result.entry_id)
+                    if result.created and mapping is not None and mapping.document.target:
+                        uow.outbox.enqueue(
+                            entry_id=result.entry_id,
+                            connection_id=connection.stored.id,
+                            mapping_version=mapping.version,
+                            now=now,
+                        )
             uow.inbox.mark_posted(event_id, now=now, notices=notices)
             uow.commit()
         return Outcome(

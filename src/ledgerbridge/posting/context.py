@@ -54,8 +54,10 @@ class PostingContext:
     rates: RateTable
     base_currency: str
 
-    def role(self, role: str) -> str:
-        return self.accounts.code(role)
+    def role(self, role: str, **facts: str | None) -> str:
+        """The account for ``role`` on a line with ``facts`` (``sku``, ``gateway`` …), so a
+        mapping's rules can route it; without rules, the role's account."""
+        return self.accounts.code(role, **facts)
 
     @property
     def clearing(self) -> str:
@@ -69,11 +71,15 @@ class PostingContext:
         credit draws on (or refills) the gift-card liability; a manual payment is a receivable
         until the bank statement shows it.
         """
+        kind = payment.kind.value
         if payment.kind is PaymentKind.CARD:
-            return self.accounts.for_gateway(self.connection, payment.gateway)
-        if payment.kind is PaymentKind.MANUAL:
-            return self.role(Role.ACCOUNTS_RECEIVABLE)
-        return self.role(Role.GIFT_CARD_LIABILITY)
+            return self.accounts.for_gateway(self.connection, payment.gateway, payment_kind=kind)
+        role = (
+            Role.ACCOUNTS_RECEIVABLE
+            if payment.kind is PaymentKind.MANUAL
+            else Role.GIFT_CARD_LIABILITY
+        )
+        return self.role(role, gateway=payment.gateway, payment_kind=kind)
 
     def entry(
         self,

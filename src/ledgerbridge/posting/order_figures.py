@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ledgerbridge.events import OrderSnapshot, Payment, TaxLine
+from ledgerbridge.events import OrderSnapshot, Payment, PaymentKind, TaxLine
 from ledgerbridge.ledger.chart import Role
 from ledgerbridge.money import Money
 from ledgerbridge.posting.context import PostingContext
@@ -53,6 +53,8 @@ class _Item:
     discount: Money
     taxes: tuple[TaxLine, ...]
     dims: Mapping[str, str | None]
+    facts: Mapping[str, str | None]
+    """What account rules may match for this item (its SKU, its shipping method)."""
 
 
 def _items(order: OrderSnapshot) -> list[_Item]:
@@ -64,6 +66,7 @@ def _items(order: OrderSnapshot) -> list[_Item]:
             line.gross,
             line.discount,
             line.taxes,
+            {"sku": line.sku, "product_type": line.product_type},
             {"sku": line.sku, "product_type": line.product_type},
         )
         for line in order.lines
@@ -77,6 +80,7 @@ def _items(order: OrderSnapshot) -> list[_Item]:
             ship.discount,
             ship.taxes,
             {},
+            {"shipping_method": ship.title},
         )
         for ship in order.shipping
     ]
@@ -110,14 +114,22 @@ def _tax_weights(items: Sequence[_Item]) -> list[int]:
     return gross if any(gross) else [1] * len(items)
 
 
-def _tax_drafts(order: OrderSnapshot, items: Sequence[_Item], tax_account: str) -> list[Draft]:
-    """One credit per tax title and jurisdiction, summed over lines and shipping."""
+def _tax_drafts(order: OrderSnapshot, items: Sequence[_Item], ctx: PostingContext) -> list[Draft]:
+    """One credit per tax title and jurisdiction, summed over lines and shipping. Account
+    rules see the jurisdiction code as ``tax_jurisdiction``, or the title where the platform
+    gives no code (Shopify's "CA State Tax")."""
     lines = [tax for item in items for tax in item.taxes] or list(order.order_taxes)
     grouped: dict[tuple[str, str | None], Money] = defaultdict(lambda: Money.zero(order.currency))
     for tax in lines:
         grouped[(tax.title, tax.jurisdiction)] += tax.amount
     return [
-        credit(tax_account, amount, title, key=f"tax:{title}:{where or ''}", jurisdiction=where)
+        credit(
+            ctx.role(Role.SALES_TAX_PAYABLE, tax_jurisdiction=where or title),
+            amount,
+            title,
+            key=f"tax:{title}:{where or ''}",
+            jurisdiction=where,
+        )
         for (title, where), amount in grouped.items()
     ]
 
@@ -129,16 +141,27 @@ def income_drafts(order: OrderSnapshot, ctx: PostingContext) -> list[Draft]:
     more than one minor unit per line.
     """
     items = _items(order)
-    discounts = ctx.role(Role.DISCOUNTS)
     drafts: list[Draft] = []
     for item, inside in zip(items, _tax_inside(order, items), strict=True):
         drafts.append(
-            credit(ctx.role(item.role), item.gross - inside, item.memo, key=item.key, **item.dims)
+            credit(
+                ctx.role(item.role, **item.facts),
+                item.gross - inside,
+                item.memo,
+                key=item.key,
+                **item.dims,
+            )
         )
         drafts.append(
-            debit(discounts, item.discount, f"Discount: {item.memo}", key=item.key, **item.dims)
+            debit(
+                ctx.role(Role.DISCOUNTS, **item.facts),
+                item.discount,
+                f"Discount: {item.memo}",
+                key=item.key,
+                **item.dims,
+            )
         )
-    drafts += _tax_drafts(order, items, ctx.role(Role.SALES_TAX_PAYABLE))
+    drafts += _tax_drafts(order, items, ctx)
     computed = -total(drafts, order.currency)
     residual = order.total - computed
 
@@ -186,7 +209,7 @@ def tender_drafts(order: OrderSnapshot, ctx: PostingContext) -> list[Draft]:
 
 def _tender(payment: Payment, index: int, ctx: PostingContext) -> Draft:
     account = ctx.tender_account(payment)
-    receivable = account == ctx.role(Role.ACCOUNTS_RECEIVABLE)
+    receivable = payment.kind is PaymentKind.MANUAL or account == ctx.role(Role.ACCOUNTS_RECEIVABLE)
     reference = f" ({payment.transaction_id})" if payment.transaction_id else ""
     return debit(
         account,

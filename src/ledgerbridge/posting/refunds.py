@@ -96,7 +96,7 @@ def _returned(event: Refund, ctx: PostingContext) -> list[Draft]:
         key = f"line:{line.sku or line.title}"
         drafts.append(
             debit(
-                returns,
+                ctx.role(Role.SALES_RETURNS, sku=line.sku),
                 _net_of_tax(event, line.subtotal, line.tax),
                 f"Returned: {line.title} × {line.quantity}",
                 key=key,
