@@ -128,8 +128,6 @@ class TestTransactionStream:
         assert 7.0 in waits  # PayPal's Retry-After was honoured
         assert client.retries == 2
         assert paypal.tokens_issued == 1
-        windows = {q for q in paypal.seen if q == "/v1/reporting/transactions"}
-        assert windows  # the search was asked, window by window
 
     def test_each_query_spans_at_most_31_days_and_the_last_ends_now(
         self, paypal: FakePayPal
@@ -318,3 +316,31 @@ def test_the_ingress_answers_202_401_and_503_as_paypal_expects(
     assert "does not match" in refused.json()["error"]["message"]
     assert outage.status_code == 503  # PayPal delivers again later
     assert outage.json()["error"]["code"] == "platform_unavailable"
+
+
+def test_a_dispute_and_the_reversal_that_ends_it_take_the_money_once(
+    ledger: tuple[Database, SecretBox, str], paypal: FakePayPal, pki: Pki
+) -> None:
+    db, box, clearing = ledger
+    case = {
+        "dispute_id": "PP-D-1",
+        "create_time": "2025-02-02T10:00:00.000Z",
+        "update_time": "2025-02-02T10:00:00.000Z",
+        "disputed_transactions": [{"seller_transaction_id": "CAP7"}],
+        "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+        "status": "OPEN",
+        "dispute_amount": {"currency_code": "USD", "value": "50.00"},
+    }
+    reversal = refund("REV7", "CAP7", "50.00", "0.00", when="2025-02-20T10:00:00Z")
+    deliver(db, box, pki, paypal, "PAYMENT.CAPTURE.COMPLETED", capture("CAP7", "50.00", "2.04"), 1)
+    deliver(db, box, pki, paypal, "CUSTOMER.DISPUTE.CREATED", case, 2)
+    deliver(db, box, pki, paypal, "PAYMENT.CAPTURE.REVERSED", reversal, 3)
+    resolved = case | {
+        "status": "RESOLVED",
+        "dispute_outcome": {"outcome_code": "RESOLVED_BUYER_FAVOUR"},
+    }
+    deliver(db, box, pki, paypal, "CUSTOMER.DISPUTE.RESOLVED", resolved, 4)
+    Worker(db, box, StaticRates({}), clock=lambda: NOW).drain()
+    tb = reports.trial_balance(db)
+    assert tb.balance_of("6200") == Money.of("50.00", "USD")  # chargebacks, booked once
+    assert tb.balance_of(clearing) == Money.of("-2.04", "USD")  # 50.00 − 2.04 fee − 50.00

@@ -82,7 +82,7 @@ def _nothing(reason: str) -> Callable[[Source, str], Events]:
     return parser
 
 
-_NOT_YET = _nothing("no money has moved yet; nothing posted")
+_NOT_YET = _nothing("no money moved (pending or denied); nothing posted")
 
 _PARSERS: dict[str, Callable[[Source, str], Events]] = {
     "PAYMENT.CAPTURE.COMPLETED": lambda s, _: capture_completed(s),
@@ -153,7 +153,8 @@ class PayPalConnector:
     def parse(
         self, topic: str, body: bytes, *, extra: Mapping[str, Any] | None = None
     ) -> ParseResult:
-        """Events for one PayPal event, bare API resource or transaction search row."""
+        """Events for one PayPal event, bare API resource or transaction search row. PayPal's
+        webhooks carry everything posting needs, so ``extra`` is not used."""
         if topic not in self.supported_topics:
             raise UnsupportedTopic(f"PayPal event type {topic!r} is not posted")
         root = Obj(load_object(body))
@@ -169,8 +170,8 @@ class PayPalConnector:
                 raise invalid(
                     root.at("event_type"), f"is {root.raw('event_type')!r}, not {topic!r}"
                 )
-            src = Source(root.obj("resource"), root.opt_timestamp("create_time"), extra or {})
+            src = Source(root.obj("resource"), root.opt_timestamp("create_time"))
         else:
-            src = Source(root, None, extra or {})
+            src = Source(root, None)
         events, notices = _PARSERS[topic](src, topic)
         return ParseResult(tuple(events), tuple(notices))

@@ -45,11 +45,9 @@ WON = frozenset({"RESOLVED_SELLER_FAVOUR", "RESOLVED_WITH_PAYOUT", "CANCELED_BY_
 def _stage_event(
     key: str, src: Source, stage: DisputeStage, amount: Money, reason: str | None
 ) -> Dispute:
-    when = (
-        src.when("update_time", "create_time")
-        if stage is not DisputeStage.OPENED
-        else (src.when("create_time", "update_time"))
-    )
+    # An opening dates from the case's creation; a resolution from its last update.
+    first, then = ("create_time", "update_time")
+    when = src.when(first, then) if stage is DisputeStage.OPENED else src.when(then, first)
     return Dispute(f"{key}:dispute:{stage.value}", when, key, stage, amount, None, key, reason)
 
 

@@ -21,11 +21,9 @@ Keys, chosen so a webhook and a backfill post once and a refund finds its sale:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from ledgerbridge.connectors.payload import Obj, invalid, total
 from ledgerbridge.events import (
@@ -54,7 +52,6 @@ class Source:
 
     obj: Obj
     event_time: datetime | None
-    extra: Mapping[str, Any]
 
     def when(self, *keys: str) -> datetime:
         for key in keys:
