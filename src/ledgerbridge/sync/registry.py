@@ -7,12 +7,18 @@ from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.sync.base import Puller
 from ledgerbridge.sync.magento import MagentoPuller
 from ledgerbridge.sync.paypal import PayPalPuller
+from ledgerbridge.sync.shopify import ShopifyPuller
 from ledgerbridge.sync.square import SquarePuller
+from ledgerbridge.sync.stripe import StripePuller
+from ledgerbridge.sync.woocommerce import WooCommercePuller
 
 _PULLERS: dict[str, Puller] = {
     "paypal": PayPalPuller(),
     "magento": MagentoPuller(),
     "square": SquarePuller(),
+    "shopify": ShopifyPuller(),
+    "stripe": StripePuller(),
+    "woocommerce": WooCommercePuller(),
 }
 
 
