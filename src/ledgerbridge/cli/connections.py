@@ -95,7 +95,15 @@ def list_(database_url: DatabaseUrl = None, json_output: JsonOutput = False) -> 
         print_json({"connections": rows})
         return
     table = Table(
-        "name", "platform", "clearing", "API", "last event", "waiting", "dead", "missing detail"
+        "name",
+        "platform",
+        "clearing",
+        "API",
+        "last event",
+        "waiting",
+        "dead",
+        "missing detail",
+        "target",
     )
     for row in rows:
         table.add_row(
@@ -107,5 +115,19 @@ def list_(database_url: DatabaseUrl = None, json_output: JsonOutput = False) -> 
             str(row["waiting"]),
             f"[red]{row['dead']}[/]" if row["dead"] else "0",
             str(row["with_notices"]),
+            _target_cell(row["target"]),
         )
     console.print(table)
+
+
+def _target_cell(target: dict[str, Any] | None) -> str:
+    """The mapping target's lag: entries waiting (and for how long), entries given up on."""
+    if target is None:
+        return "-"
+    parts = []
+    if target["pending"]:
+        minutes = target["lag_seconds"] // 60
+        parts.append(f"{target['pending']} waiting ({minutes} min)")
+    if target["failed"]:
+        parts.append(f"[red]{target['failed']} failed[/]")
+    return ", ".join(parts) or "up to date"

@@ -250,8 +250,9 @@ def convert(column: TargetColumn, value: Any, *, dialect: str) -> Any:
     if problem is not None:
         raise ValueRefused(problem)
     if isinstance(value, str) and column.length is not None and len(value) > column.length:
+        shown = value if len(value) <= 40 else f"{value[:40]}…"
         raise ValueRefused(
-            f"column {column.name} is {column.type_text} but the value {value!r} has "
+            f"column {column.name} is {column.type_text} but the value {shown!r} has "
             f"{len(value)} characters"
         )
     if column.kind is Kind.DECIMAL and value is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from ledgerbridge.ledger.chart import CLEARING_CODE_START, clearing_role
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.store.connections import StoredConnection
 from ledgerbridge.store.database import Database
+from ledgerbridge.store.outbox import TargetLag
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -123,17 +125,21 @@ def list_connections(db: Database) -> list[StoredConnection]:
         return list(uow.connections.all())
 
 
-def sync_status(db: Database) -> list[dict[str, Any]]:
+def sync_status(db: Database, *, clock: Clock = utcnow) -> list[dict[str, Any]]:
     """Per connection: what arrived last, what waits, what failed, what lacks detail.
 
     ``with_notices`` counts events posted with missing detail (a payout whose fees could not be
     fetched, an order whose tender split is unknown); ``events show`` says what is missing.
+    ``target`` is the lag of the mapping's target tables (None when nothing was ever queued for
+    them): entries still to write, the age of the oldest, and entries given up on (``failed``).
     """
     with UnitOfWork(db) as uow:
         uow.book.require()
         found = list(uow.connections.all())
         counts = uow.inbox.counts()
         activity = uow.inbox.activity()
+        target_lag = uow.outbox.lag()
+    now = clock()
     status = []
     for c in found:
         by_status = {s: n for (name, s), n in counts.items() if name == c.name}
@@ -150,6 +156,19 @@ def sync_status(db: Database) -> list[dict[str, Any]]:
                 "waiting": by_status.get("received", 0) + by_status.get("failed", 0),
                 "dead": by_status.get("dead", 0),
                 "with_notices": with_notices,
+                "target": _target_status(target_lag.get(c.id), now),
             }
         )
     return status
+
+
+def _target_status(lag: TargetLag | None, now: dt.datetime) -> dict[str, Any] | None:
+    if lag is None:
+        return None
+    oldest = lag.oldest_pending_at
+    return {
+        "pending": lag.pending,
+        "oldest_pending_at": oldest.isoformat() if oldest else None,
+        "lag_seconds": int((now - oldest).total_seconds()) if oldest else 0,
+        "failed": lag.failed,
+    }

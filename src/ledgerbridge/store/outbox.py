@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, or_, select, update
 
 from ledgerbridge.errors import NotFound
-from ledgerbridge.store.tables import connections, mappings, target_outbox
+from ledgerbridge.store.tables import connections, journal_entries, mappings, target_outbox
 from ledgerbridge.store.upsert import insert_ignoring
 
 
@@ -228,15 +228,22 @@ class TargetOutbox:
         )
         return int(result.rowcount)
 
-    def refs_taken(self, target_table: str) -> set[str]:
+    def refs_taken(self, target_table: str, *, other_than: int) -> set[str]:
         """The header rows of ``target_table`` that other deliveries already account for."""
         rows = self.conn.execute(
             select(target_outbox.c.target_ref).where(
                 target_outbox.c.target_table == target_table,
                 target_outbox.c.target_ref.is_not(None),
+                target_outbox.c.id != other_than,
             )
         ).scalars()
         return {str(ref) for ref in rows}
+
+    def entry_subject(self, entry_id: int) -> str | None:
+        """The platform object an entry is about (its ``subject``), for ``entry.subject``."""
+        return self.conn.execute(
+            select(journal_entries.c.subject).where(journal_entries.c.id == entry_id)
+        ).scalar_one_or_none()
 
     def lag(self) -> dict[int, TargetLag]:
         """connection id → rows still to deliver, the oldest of them, and rows given up on."""

@@ -1,0 +1,278 @@
+"""The target writer: deliver outbox rows into the users' own accounting tables.
+
+The posting transaction enqueues every entry whose mapping has a ``target``
+(:meth:`ledgerbridge.store.outbox.TargetOutbox.enqueue`); this writer, in its own thread or
+process, claims due rows with a lease and for each one:
+
+1. reads the entry and the mapping version it was posted with (short read, no locks held);
+2. reflects the target's two tables (never altering them) and writes the header and its
+   lines in ONE target transaction, exactly once (see :mod:`.target_delivery`);
+3. marks the row delivered on our side, with the header row it landed in.
+
+A target that cannot be reached keeps its rows ``pending`` with growing waits
+(:class:`~ledgerbridge.pipeline.retry.RetryPolicy`); sync status shows them as target lag.
+After ``max_attempts`` a row is ``failed``, as is at once a row the target refuses for good
+(a value that does not fit, a constraint): visible in ``connections list``, never dropped, and
+requeued with :meth:`~ledgerbridge.store.outbox.TargetOutbox.requeue` once fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ledgerbridge.clock import Clock, utcnow
+from ledgerbridge.errors import InvalidInput, LedgerBridgeError
+from ledgerbridge.mapping.target import (
+    TargetSection,
+    TargetUnreachable,
+    parse_target,
+    target_connection,
+    target_engine,
+)
+from ledgerbridge.mapping.target_columns import ReflectedTable, reflect
+from ledgerbridge.mapping.target_context import entry_document, line_document
+from ledgerbridge.pipeline.retry import RetryPolicy
+from ledgerbridge.pipeline.target_delivery import DeliveryRefused, EntryRows, deliver
+from ledgerbridge.store.database import Database
+from ledgerbridge.store.outbox import OutboxRow, OutboxStatus
+from ledgerbridge.store.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("ledgerbridge.target")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetOutcome:
+    outbox_id: int
+    entry_id: int
+    status: OutboxStatus
+    written: bool = False
+    """True when this attempt wrote rows; False for a redelivery found already in place."""
+    ref: str | None = None
+    error: str | None = None
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A refusal or a broken mapping: waiting will not change the answer."""
+    return isinstance(exc, DeliveryRefused | InvalidInput)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, LedgerBridgeError):
+        return exc.message
+    if isinstance(exc, TargetUnreachable):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        return f"the target database failed: {detail}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class TargetDispatcher:
+    """Delivers due outbox rows. ``lease`` bounds how long a crashed writer's rows wait
+    before another writer takes them over; a delivery must finish well within it (a late
+    finish is safe: the second writer finds the rows already there)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = utcnow,
+        policy: RetryPolicy | None = None,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        batch: int = 20,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.batch = batch
+        self.rng = rng or random.Random()
+        self._engines: dict[str, Engine] = {}
+        self._tables: dict[tuple[str, str, str | None], ReflectedTable] = {}
+
+    def claim(self) -> list[int]:
+        with UnitOfWork(self.db) as uow:
+            ids = uow.outbox.claim(now=self.clock(), lease=self.lease, limit=self.batch)
+            uow.commit()
+        return ids
+
+    def run_once(self) -> list[TargetOutcome]:
+        """Claim one batch of due rows and deliver each; returns what happened. The target's
+        tables are reflected afresh for every batch, so a changed target is seen at once."""
+        self._tables.clear()
+        return [self.process(outbox_id) for outbox_id in self.claim()]
+
+    def drain(self, *, max_rounds: int = 1000) -> list[TargetOutcome]:
+        """Deliver until nothing is due (tests, ``ingest``); retries not yet due wait."""
+        outcomes: list[TargetOutcome] = []
+        for _ in range(max_rounds):
+            batch = self.run_once()
+            if not batch:
+                break
+            outcomes.extend(batch)
+        return outcomes
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+
+    def process(self, outbox_id: int) -> TargetOutcome:
+        try:
+            outcome = self._deliver(outbox_id)
+        except Exception as exc:  # every failure is recorded on the row, none is lost
+            outcome = self._failed(outbox_id, exc)
+        bound = log.bind(outbox_id=outbox_id, entry_id=outcome.entry_id)
+        if outcome.status is OutboxStatus.DELIVERED:
+            bound.info("entry written to target", ref=outcome.ref, written=outcome.written)
+        elif outcome.error is not None:
+            bound.warning(
+                "entry not written to target", status=outcome.status.value, error=outcome.error
+            )
+        return outcome
+
+    def _deliver(self, outbox_id: int) -> TargetOutcome:
+        with UnitOfWork(self.db, read_only=True) as uow:
+            row = uow.outbox.get(outbox_id)
+            if row.status is not OutboxStatus.PENDING:
+                return TargetOutcome(row.id, row.entry_id, row.status)
+            posted = uow.entries.get(row.entry_id)
+            subject = uow.outbox.entry_subject(row.entry_id)
+            document = uow.outbox.mapping_document(row.connection_id, row.mapping_version)
+        section_data = (document or {}).get("target")
+        if not section_data:
+            return self._skip(row, f"mapping version {row.mapping_version} has no target")
+        section = parse_target(section_data)
+        rows = EntryRows(
+            entry_document(
+                posted.entry, entry_id=posted.id, created_at=posted.created_at, subject=subject
+            ),
+            [line_document(line, n) for n, line in enumerate(posted.entry.lines, start=1)],
+        )
+        taken: set[str] = set()
+        recheck = row.sent_at is not None and section.key is None
+        if recheck:
+            with UnitOfWork(self.db, read_only=True) as uow:
+                taken = uow.outbox.refs_taken(section.label, other_than=row.id)
+        with target_connection(self._engine(section.url), section.url) as conn:
+            header, lines = self._reflect(conn, section)
+            written = deliver(
+                conn,
+                section,
+                header,
+                lines,
+                rows,
+                recheck=recheck,
+                taken=taken,
+                before_commit=lambda: self._mark_sent(row.id),
+            )
+        with UnitOfWork(self.db) as uow:
+            uow.outbox.mark_delivered(
+                row.id, now=self.clock(), target_table=section.label, target_ref=written.ref
+            )
+            uow.commit()
+        return TargetOutcome(
+            row.id, row.entry_id, OutboxStatus.DELIVERED, written=written.inserted, ref=written.ref
+        )
+
+    def _engine(self, url: str) -> Engine:
+        if url not in self._engines:
+            self._engines[url] = target_engine(url)
+        return self._engines[url]
+
+    def _reflect(
+        self, conn: Connection, section: TargetSection
+    ) -> tuple[ReflectedTable, ReflectedTable]:
+        found = []
+        for mapped in (section.header, section.lines):
+            cache_key = (section.url, mapped.table, mapped.schema)
+            if cache_key not in self._tables:
+                table = reflect(conn, mapped.table, mapped.schema)
+                if table is None:
+                    raise DeliveryRefused(
+                        f"the target has no table {mapped.table}; fix the mapping or the "
+                        "target and requeue"
+                    )
+                self._tables[cache_key] = table
+            found.append(self._tables[cache_key])
+        conn.rollback()  # reflection opened a transaction; the delivery begins its own
+        return found[0], found[1]
+
+    def _mark_sent(self, outbox_id: int) -> None:
+        with UnitOfWork(self.db) as uow:
+            uow.outbox.mark_sent(outbox_id, now=self.clock())
+            uow.commit()
+
+    def _skip(self, row: OutboxRow, reason: str) -> TargetOutcome:
+        with UnitOfWork(self.db) as uow:
+            uow.outbox.mark_skipped(row.id, reason=reason)
+            uow.commit()
+        return TargetOutcome(row.id, row.entry_id, OutboxStatus.SKIPPED, error=reason)
+
+    def _failed(self, outbox_id: int, exc: Exception) -> TargetOutcome:
+        message = _message(exc)
+        if not isinstance(exc, LedgerBridgeError | TargetUnreachable | SQLAlchemyError):
+            log.exception("unexpected failure while writing to a target", outbox_id=outbox_id)
+        with UnitOfWork(self.db) as uow:
+            row = uow.outbox.get(outbox_id)
+            attempts = row.attempts + 1
+            if _permanent(exc) or self.policy.exhausted(attempts):
+                uow.outbox.mark_failed(outbox_id, attempts=attempts, error=message)
+                status = OutboxStatus.FAILED
+            else:
+                wait = self.policy.delay(attempts, rng=self.rng)
+                uow.outbox.mark_retry(
+                    outbox_id,
+                    attempts=attempts,
+                    next_attempt_at=self.clock() + wait,
+                    error=message,
+                )
+                status = OutboxStatus.PENDING
+            uow.commit()
+        return TargetOutcome(outbox_id, row.entry_id, status, error=message)
+
+
+class TargetLoop:
+    """Runs a :class:`TargetDispatcher` in a background thread: every ``poll_s`` seconds, and
+    at once when woken (the posting worker may wake it after a commit)."""
+
+    def __init__(self, dispatcher: TargetDispatcher, *, poll_s: float = 1.0) -> None:
+        self.dispatcher = dispatcher
+        self.poll_s = poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self, *_: Any) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ledgerbridge-target", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.dispatcher.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                busy = bool(self.dispatcher.run_once())
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("target round failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll_s)
