@@ -482,6 +482,13 @@ class TestDeliveries:
             connector_for("paypal").parse("PAYMENT.CAPTURE.REFUNDED", BODY)
         assert caught.value.field == "event_type"
 
+    def test_a_fee_in_another_currency_than_its_sale_names_the_field(self) -> None:
+        found = capture("C5", "10.00", "0.50")
+        found["seller_receivable_breakdown"]["paypal_fee"]["currency_code"] = "EUR"
+        with pytest.raises(PayloadInvalid) as caught:
+            connector_for("paypal").parse("PAYMENT.CAPTURE.COMPLETED", json.dumps(found).encode())
+        assert caught.value.field == "seller_receivable_breakdown.paypal_fee.currency_code"
+
     @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
     @given(data=st.data())
     def test_a_damaged_event_is_read_or_refused_naming_a_field(self, data: st.DataObject) -> None:

@@ -119,7 +119,7 @@ def capture_reversed(src: Source) -> Events:
     reason = reversal.opt_text("note_to_payer") or "PayPal reversed the payment"
     events: list[CanonicalEvent] = [_stage_event(key, src, DisputeStage.LOST, amount, reason)]
     breakdown = reversal.opt_obj("seller_payable_breakdown")
-    fee_back = opt_money(breakdown, "paypal_fee")
+    fee_back = opt_money(breakdown, "paypal_fee", amount.currency)
     if fee_back is not None and fee_back.is_positive():
         events.append(
             Adjustment(

@@ -62,15 +62,23 @@ class Source:
         return self.event_time
 
 
-def money_of(parent: Obj, key: str, *, signed: bool = False) -> Money:
-    """A v2 (``currency_code``/``value``) or v1 (``currency``/``total`` or ``value``) amount."""
+def money_of(parent: Obj, key: str, *, signed: bool = False, currency: str | None = None) -> Money:
+    """A v2 (``currency_code``/``value``) or v1 (``currency``/``total`` or ``value``) amount;
+    with ``currency``, one in another currency is refused (a fee must be in its sale's)."""
     amount = parent.obj(key)
-    currency = amount.currency("currency_code" if amount.has("currency_code") else "currency")
-    return amount.money("value" if amount.has("value") else "total", currency, signed=signed)
+    code_key = "currency_code" if amount.has("currency_code") else "currency"
+    found = amount.money(
+        "value" if amount.has("value") else "total", amount.currency(code_key), signed=signed
+    )
+    if currency is not None and found.currency != currency:
+        raise invalid(amount.at(code_key), f"is {found.currency}; expected {currency}")
+    return found
 
 
-def opt_money(parent: Obj | None, key: str) -> Money | None:
-    return money_of(parent, key) if parent is not None and parent.has(key) else None
+def opt_money(parent: Obj | None, key: str, currency: str | None = None) -> Money | None:
+    if parent is None or not parent.has(key):
+        return None
+    return money_of(parent, key, currency=currency)
 
 
 def state_of(resource: Obj) -> str:
@@ -114,7 +122,10 @@ def capture_completed(src: Source) -> Events:
     events: list[CanonicalEvent] = [OrderPaid(capture_id, when, snapshot)]
     notices: list[Notice] = []
     breakdown = capture.opt_obj("seller_receivable_breakdown")
-    fee = opt_money(breakdown, "paypal_fee") or opt_money(capture, "transaction_fee")
+    currency = amount.currency
+    fee = opt_money(breakdown, "paypal_fee", currency) or opt_money(
+        capture, "transaction_fee", currency
+    )
     if fee is not None and fee.is_positive():
         events.append(Fee(f"{capture_id}:fee", when, fee, "PayPal fee", capture_id))
     platform = _platform_fees(breakdown, amount.currency)
@@ -127,7 +138,7 @@ def capture_completed(src: Source) -> Events:
             notices.append(Notice(f"PayPal capture {capture_id} states no fee; none was booked"))
         return events, notices
     net = amount - (fee or Money.zero(amount.currency)) - platform
-    stated = opt_money(breakdown, "net_amount")
+    stated = opt_money(breakdown, "net_amount", currency)
     if stated is not None and stated != net:
         notices.append(
             Notice(f"PayPal capture {capture_id}: gross − fees = {net}, but net_amount is {stated}")
@@ -138,7 +149,7 @@ def capture_completed(src: Source) -> Events:
 
 def _platform_fees(breakdown: Obj | None, currency: str) -> Money:
     fees = breakdown.objects("platform_fees") if breakdown is not None else []
-    return total([money_of(item, "amount") for item in fees], currency)
+    return total([money_of(item, "amount", currency=currency) for item in fees], currency)
 
 
 def _rate(breakdown: Obj) -> Decimal | None:
@@ -193,7 +204,9 @@ def refund_completed(src: Source) -> Events:
     amount = abs(money_of(refund, "amount", signed=True))
     when = src.when("create_time", "update_time")
     breakdown = refund.opt_obj("seller_payable_breakdown")
-    fee_back = opt_money(breakdown, "paypal_fee") or _v1_fee_back(refund)
+    fee_back = opt_money(breakdown, "paypal_fee", amount.currency) or _v1_fee_back(
+        refund, amount.currency
+    )
     event = Refund(
         external_id=refund_id,
         occurred_at=when,
@@ -208,7 +221,7 @@ def refund_completed(src: Source) -> Events:
     )
     events: list[CanonicalEvent] = [event]
     if breakdown is not None:
-        net = opt_money(breakdown, "net_amount") or amount - (
+        net = opt_money(breakdown, "net_amount", amount.currency) or amount - (
             fee_back or Money.zero(amount.currency)
         )
         events += _conversion(
@@ -217,8 +230,8 @@ def refund_completed(src: Source) -> Events:
     return events, []
 
 
-def _v1_fee_back(refund: Obj) -> Money | None:
+def _v1_fee_back(refund: Obj, currency: str) -> Money | None:
     """v1 ``refund_from_transaction_fee``: the part of PayPal's fee it gave back."""
     if not refund.has("refund_from_transaction_fee"):
         return None
-    return abs(money_of(refund, "refund_from_transaction_fee", signed=True))
+    return abs(money_of(refund, "refund_from_transaction_fee", signed=True, currency=currency))

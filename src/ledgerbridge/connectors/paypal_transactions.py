@@ -49,7 +49,9 @@ def event_code(row: Obj) -> str:
 
 
 def _signed(info: Obj, key: str, currency: str) -> Money:
-    return abs(money_of(info, key, signed=True)) if info.has(key) else Money.zero(currency)
+    if not info.has(key):
+        return Money.zero(currency)
+    return abs(money_of(info, key, signed=True, currency=currency))
 
 
 def withdrawal(row: Obj) -> Events:
