@@ -106,8 +106,6 @@ class CertificateStore:
         self.ttl = ttl
         self.size = size
         self.timeout = timeout
-        self.downloads = 0
-        """Certificate downloads made (each cache miss); lets a test see the cache work."""
         self._cache: OrderedDict[str, _Fetched] = OrderedDict()
         self._anchors: dict[tuple[str, float], verification.Store] = {}
         self._lock = threading.Lock()
@@ -172,7 +170,6 @@ class CertificateStore:
                 raise SignatureInvalid(
                     f"the certificate URL {url} answered {exc.status}; no such certificate"
                 ) from None
-        self.downloads += 1
         try:
             chain = x509.load_pem_x509_certificates(response.content)
         except ValueError:

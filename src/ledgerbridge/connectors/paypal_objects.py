@@ -98,6 +98,48 @@ def _order_name(capture: Obj, capture_id: str) -> str:
     )
 
 
+def sale(
+    capture_id: str, name: str, amount: Money, fee: Money | None, when: datetime
+) -> list[CanonicalEvent]:
+    """OrderPaid for a capture's gross (one line: a capture knows no items), and its fee."""
+    snapshot = OrderSnapshot(
+        order_id=capture_id,
+        name=name,
+        currency=amount.currency,
+        lines=(OrderLine(f"PayPal payment {capture_id}", 1, amount, Money.zero(amount.currency)),),
+        shipping=(),
+        total=amount,
+        payments=(Payment(GATEWAY, PaymentKind.CARD, amount, capture_id),),
+        source_name=GATEWAY,
+    )
+    events: list[CanonicalEvent] = [OrderPaid(capture_id, when, snapshot)]
+    if fee is not None and fee.is_positive():
+        events.append(Fee(f"{capture_id}:fee", when, fee, "PayPal fee", capture_id))
+    return events
+
+
+def money_back(
+    refund_id: str,
+    capture_id: str,
+    amount: Money,
+    fee_back: Money | None,
+    when: datetime,
+    reason: str | None = None,
+) -> Refund:
+    """A Refund of money, not goods: the whole amount is an "other refunded amount"."""
+    return Refund(
+        external_id=refund_id,
+        occurred_at=when,
+        order_id=capture_id,
+        currency=amount.currency,
+        amount=amount,
+        adjustment=amount,
+        payments=(Payment(GATEWAY, PaymentKind.CARD, amount, refund_id),),
+        fee_refunded=fee_back if fee_back is not None and fee_back.is_positive() else None,
+        reason=reason,
+    )
+
+
 def capture_completed(src: Source) -> Events:
     """OrderPaid for the gross, a Fee for PayPal's fee, and a Conversion when PayPal credited
     the balance in another currency (see the module docstring for keys)."""
@@ -108,26 +150,14 @@ def capture_completed(src: Source) -> Events:
             Notice(f"PayPal capture {capture_id} is {state or 'without a status'}; not posted")
         ]
     amount = money_of(capture, "amount")
-    when = src.when("create_time", "update_time")
-    snapshot = OrderSnapshot(
-        order_id=capture_id,
-        name=_order_name(capture, capture_id),
-        currency=amount.currency,
-        lines=(OrderLine(f"PayPal payment {capture_id}", 1, amount, Money.zero(amount.currency)),),
-        shipping=(),
-        total=amount,
-        payments=(Payment(GATEWAY, PaymentKind.CARD, amount, capture_id),),
-        source_name=GATEWAY,
-    )
-    events: list[CanonicalEvent] = [OrderPaid(capture_id, when, snapshot)]
-    notices: list[Notice] = []
-    breakdown = capture.opt_obj("seller_receivable_breakdown")
     currency = amount.currency
+    breakdown = capture.opt_obj("seller_receivable_breakdown")
     fee = opt_money(breakdown, "paypal_fee", currency) or opt_money(
         capture, "transaction_fee", currency
     )
-    if fee is not None and fee.is_positive():
-        events.append(Fee(f"{capture_id}:fee", when, fee, "PayPal fee", capture_id))
+    when = src.when("create_time", "update_time")
+    events = sale(capture_id, _order_name(capture, capture_id), amount, fee, when)
+    notices: list[Notice] = []
     platform = _platform_fees(breakdown, amount.currency)
     if platform.is_positive():
         events.append(
@@ -207,18 +237,8 @@ def refund_completed(src: Source) -> Events:
     fee_back = opt_money(breakdown, "paypal_fee", amount.currency) or _v1_fee_back(
         refund, amount.currency
     )
-    event = Refund(
-        external_id=refund_id,
-        occurred_at=when,
-        order_id=capture_id,
-        currency=amount.currency,
-        amount=amount,
-        # PayPal refunds money, not goods: the whole amount is an "other refunded amount".
-        adjustment=amount,
-        payments=(Payment(GATEWAY, PaymentKind.CARD, amount, refund_id),),
-        fee_refunded=fee_back if fee_back is not None and fee_back.is_positive() else None,
-        reason=refund.opt_text("note_to_payer") or refund.opt_text("reason"),
-    )
+    reason = refund.opt_text("note_to_payer") or refund.opt_text("reason")
+    event = money_back(refund_id, capture_id, amount, fee_back, when, reason)
     events: list[CanonicalEvent] = [event]
     if breakdown is not None:
         net = opt_money(breakdown, "net_amount", amount.currency) or amount - (

@@ -20,18 +20,10 @@ negative).
 from __future__ import annotations
 
 from ledgerbridge.connectors.payload import Obj
-from ledgerbridge.connectors.paypal_objects import GATEWAY, Events, money_of
+from ledgerbridge.connectors.paypal_objects import Events, money_back, money_of, sale
 from ledgerbridge.events import (
-    CanonicalEvent,
-    Fee,
     Notice,
-    OrderLine,
-    OrderPaid,
-    OrderSnapshot,
-    Payment,
-    PaymentKind,
     Payout,
-    Refund,
 )
 from ledgerbridge.money import Money
 
@@ -87,21 +79,7 @@ def capture_row(row: Obj) -> Events:
     amount = money_of(info, "transaction_amount")
     when = info.timestamp("transaction_initiation_date")
     name = info.opt_text("invoice_id") or info.opt_text("custom_field") or capture_id
-    snapshot = OrderSnapshot(
-        order_id=capture_id,
-        name=name,
-        currency=amount.currency,
-        lines=(OrderLine(f"PayPal payment {capture_id}", 1, amount, Money.zero(amount.currency)),),
-        shipping=(),
-        total=amount,
-        payments=(Payment(GATEWAY, PaymentKind.CARD, amount, capture_id),),
-        source_name=GATEWAY,
-    )
-    events: list[CanonicalEvent] = [OrderPaid(capture_id, when, snapshot)]
-    fee = _signed(info, "fee_amount", amount.currency)
-    if fee.is_positive():
-        events.append(Fee(f"{capture_id}:fee", when, fee, "PayPal fee", capture_id))
-    return events, []
+    return sale(capture_id, name, amount, _signed(info, "fee_amount", amount.currency), when), []
 
 
 def refund_row(row: Obj) -> Events:
@@ -114,15 +92,11 @@ def refund_row(row: Obj) -> Events:
     if status != "S":
         return [], [Notice(f"PayPal refund {refund_id} has status {status}; not posted")]
     amount = abs(money_of(info, "transaction_amount", signed=True))
-    fee_back = _signed(info, "fee_amount", amount.currency)
-    refund = Refund(
-        external_id=refund_id,
-        occurred_at=info.timestamp("transaction_initiation_date"),
-        order_id=info.text("paypal_reference_id"),
-        currency=amount.currency,
-        amount=amount,
-        adjustment=amount,
-        payments=(Payment(GATEWAY, PaymentKind.CARD, amount, refund_id),),
-        fee_refunded=fee_back if fee_back.is_positive() else None,
+    refund = money_back(
+        refund_id,
+        info.text("paypal_reference_id"),
+        amount,
+        _signed(info, "fee_amount", amount.currency),
+        info.timestamp("transaction_initiation_date"),
     )
     return [refund], []

@@ -51,8 +51,8 @@ from ledgerbridge.sync.http import ApiClient
 
 WINDOW = dt.timedelta(days=31)
 PAGE_SIZE = 100
-CAPTURED = "PAYMENT.CAPTURE.COMPLETED"
-REFUNDED = "PAYMENT.CAPTURE.REFUNDED"
+CAPTURE_TOPIC = "PAYMENT.CAPTURE.COMPLETED"
+REFUND_TOPIC = "PAYMENT.CAPTURE.REFUNDED"
 REFUND_CODES = frozenset({"T1107"})
 
 
@@ -127,10 +127,10 @@ class TransactionStream:
             return (self._item(WITHDRAWAL_TOPIC, txn_id, status, _row_bytes(row)),)
         if code in REFUND_CODES:
             body = _resource(client, f"/v2/payments/refunds/{txn_id}") or _row_bytes(row)
-            return (self._item(REFUNDED, txn_id, status, body),)
+            return (self._item(REFUND_TOPIC, txn_id, status, body),)
         if code.startswith("T00") and _received(info):
             body = _resource(client, f"/v2/payments/captures/{txn_id}") or _row_bytes(row)
-            return (self._item(CAPTURED, txn_id, status, body),)
+            return (self._item(CAPTURE_TOPIC, txn_id, status, body),)
         return ()
 
     @staticmethod
