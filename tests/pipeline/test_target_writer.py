@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import insert, update
 
 from ledgerbridge.demo.store import DemoDay
@@ -124,6 +128,21 @@ def counts(erp: Erp) -> tuple[int, int]:
     [(batches,)] = erp.execute("SELECT COUNT(*) FROM gl_batch")
     [(details,)] = erp.execute("SELECT COUNT(*) FROM gl_detail")
     return int(batches), int(details)
+
+
+def listed(book: Book) -> str:
+    """``connections list`` as an operator runs it, in a wide terminal: the shop's row."""
+    url = book.db.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "LEDGERBRIDGE_SECRET_KEY": Fernet.generate_key().decode()}
+    result = subprocess.run(
+        [sys.executable, "-m", "ledgerbridge", "connections", "list", "--database-url", url],
+        env={**env, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [row] = [line for line in result.stdout.splitlines() if " shop " in line]
+    return row
 
 
 def shop_status(book: Book, clock: FakeClock) -> dict[str, Any]:
@@ -254,6 +273,7 @@ def test_a_target_that_is_down_holds_rows_with_backoff_then_delivers_them(
     assert status["pending"] == 8
     assert status["failed"] == 0
     assert status["lag_seconds"] >= 600
+    assert "8 waiting" in listed(book)
 
     erp.set_reachable(True)
     delivered = dispatcher.drain()
@@ -261,6 +281,7 @@ def test_a_target_that_is_down_holds_rows_with_backoff_then_delivers_them(
     assert {o.status for o in delivered} == {OutboxStatus.DELIVERED}
     assert erp_rows(erp) == ledger_rows(book)
     assert shop_status(book, clock)["target"]["pending"] == 0
+    assert "up to date" in listed(book)
 
 
 def test_rows_that_exhaust_their_attempts_are_failed_visibly_until_requeued(
@@ -279,6 +300,7 @@ def test_rows_that_exhaust_their_attempts_are_failed_visibly_until_requeued(
     assert {o.status for o in final} == {OutboxStatus.FAILED}
     status = shop_status(book, clock)["target"]
     assert (status["pending"], status["failed"]) == (0, 8)
+    assert "8 failed" in listed(book)
 
     erp.set_reachable(True)
     clock.advance(3600)
