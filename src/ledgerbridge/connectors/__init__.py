@@ -19,6 +19,7 @@ from ledgerbridge.connectors.base import (
     UnknownPlatform,
     UnsupportedTopic,
 )
+from ledgerbridge.connectors.bigcommerce import BigCommerceConnector
 from ledgerbridge.connectors.magento import MagentoConnector
 from ledgerbridge.connectors.paypal import PayPalConnector
 from ledgerbridge.connectors.shopify import ShopifyConnector
@@ -27,8 +28,9 @@ from ledgerbridge.connectors.stripe import StripeConnector
 from ledgerbridge.connectors.woocommerce import WooCommerceConnector
 
 _REGISTRY: dict[str, Connector] = {
-    "paypal": PayPalConnector(),
+    "bigcommerce": BigCommerceConnector(),
     "magento": MagentoConnector(),
+    "paypal": PayPalConnector(),
     "shopify": ShopifyConnector(),
     "square": SquareConnector(),
     "stripe": StripeConnector(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ledgerbridge.connectors import bigcommerce_api
 from ledgerbridge.connectors.base import PayloadInvalid, load_object
 from ledgerbridge.connectors.square_api import square_extra
 from ledgerbridge.connectors.stripe_api import StripeApi
@@ -19,6 +20,7 @@ from ledgerbridge.services.connections import OpenConnection
 from ledgerbridge.store.unit_of_work import UnitOfWork
 from ledgerbridge.sync.base import SyncSource
 from ledgerbridge.sync.magento import webhook_extra as magento_webhook_extra
+from ledgerbridge.sync.woocommerce import refund_detail as woocommerce_refund_detail
 
 STRIPE_API = "https://api.stripe.com"
 
@@ -52,7 +54,12 @@ SETTLED_TOPICS = frozenset({"charge.succeeded", "charge.captured", "charge.refun
 
 
 def _event_object(body: bytes) -> dict[str, Any]:
-    data = load_object(body).get("data")
+    """The Stripe object a body is about: the event's ``data.object``, or the body itself for
+    an API object pulled by a sync (``"object": "charge"``, ``"payout"`` …)."""
+    whole = load_object(body)
+    if whole.get("object") not in (None, "event"):
+        return whole
+    data = whole.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     return obj if isinstance(obj, dict) else {}
 
@@ -100,8 +107,7 @@ def _stripe_extra(connection: OpenConnection, topic: str, body: bytes) -> Mappin
             with StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token) as api:
                 extra["balance_transaction"] = api.balance_transaction(txn)
     if topic == "payout.paid" and connection.api_token:
-        payout = load_object(body).get("data", {}).get("object", {})
-        payout_id = payout.get("id") if isinstance(payout, dict) else None
+        payout_id = _event_object(body).get("id")
         if isinstance(payout_id, str):
             with StripeApi(connection.stored.api_url or STRIPE_API, connection.api_token) as api:
                 extra["balance_transactions"] = api.balance_transactions_for_payout(payout_id)
@@ -111,9 +117,11 @@ def _stripe_extra(connection: OpenConnection, topic: str, body: bytes) -> Mappin
 Fetcher = Callable[[OpenConnection, str, bytes], Mapping[str, Any]]
 
 PLATFORM_FETCHERS: dict[str, Fetcher] = {
+    "bigcommerce": bigcommerce_api.fetch_extra,
     "magento": magento_webhook_extra,
     "square": square_extra,
     "stripe": _stripe_extra,
+    "woocommerce": woocommerce_refund_detail,
 }
 """Platforms whose deliveries need API detail before they can be parsed, and how to fetch it."""
 

@@ -111,9 +111,14 @@ def receive(
     connection = directory.get(connection_name)
     connector = connector_for(connection.platform)
     if not verified:
-        connector.verify(
-            body, headers, connection.secret, now=now, settings=connection.stored.settings
-        )
+        # Some schemes verify through the platform's API (PayPal's verify-webhook-signature), so
+        # the connection's API credentials travel with its settings, in memory only.
+        settings = {
+            **connection.stored.settings,
+            "api_url": connection.stored.api_url,
+            "api_token": connection.api_token,
+        }
+        connector.verify(body, headers, connection.secret, now=now, settings=settings)
     delivery = connector.delivery(body, headers)
     status = (
         EventStatus.RECEIVED

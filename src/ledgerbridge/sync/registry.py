@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.sync.base import Puller
+from ledgerbridge.sync.bigcommerce import BigCommercePuller
 from ledgerbridge.sync.magento import MagentoPuller
 from ledgerbridge.sync.paypal import PayPalPuller
 from ledgerbridge.sync.shopify import ShopifyPuller
@@ -13,9 +14,10 @@ from ledgerbridge.sync.stripe import StripePuller
 from ledgerbridge.sync.woocommerce import WooCommercePuller
 
 _PULLERS: dict[str, Puller] = {
-    "paypal": PayPalPuller(),
-    "magento": MagentoPuller(),
+    "bigcommerce": BigCommercePuller(),
     "square": SquarePuller(),
+    "magento": MagentoPuller(),
+    "paypal": PayPalPuller(),
     "shopify": ShopifyPuller(),
     "stripe": StripePuller(),
     "woocommerce": WooCommercePuller(),
