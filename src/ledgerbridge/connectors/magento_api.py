@@ -28,15 +28,18 @@ Every request goes through :class:`~ledgerbridge.sync.http.ApiClient` (429 with 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from ledgerbridge.connectors.base import PayloadInvalid, PlatformRequestFailed, load_json
+from ledgerbridge.connectors.base import (
+    PayloadInvalid,
+    PlatformRequestFailed,
+    dump_json,
+    load_json,
+)
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.sync.http import ApiClient
 
@@ -187,20 +190,4 @@ class MagentoApi:
         return self._invoice_ids[order_id]
 
 
-def exact_json(value: Any) -> bytes:
-    """JSON bytes in which every ``Decimal`` is written as the number it is (``json.dumps``
-    would need a float on the way, and a float is not exact)."""
-    return _encode(value).encode("utf-8")
-
-
-def _encode(value: Any) -> str:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InvalidInput(f"{value} cannot be written as JSON", field="body")
-        return str(value)
-    if isinstance(value, dict):
-        parts = (f"{json.dumps(str(k))}:{_encode(v)}" for k, v in value.items())
-        return "{" + ",".join(parts) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
-    return json.dumps(value)
+exact_json = dump_json

@@ -31,14 +31,13 @@ arrived by webhook posts once.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from ledgerbridge.connectors.base import PayloadInvalid
+from ledgerbridge.connectors.base import dump_json as json_bytes
 from ledgerbridge.connectors.shopify import PAID_STATUSES, REFUND_TOPIC
 from ledgerbridge.connectors.shopify_api import API_VERSION
 from ledgerbridge.errors import InvalidInput
@@ -48,26 +47,6 @@ from ledgerbridge.sync.http import ApiClient
 PAGE_SIZE = 250
 ORDERS_PATH = f"/admin/api/{API_VERSION}/orders.json"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-def json_bytes(value: Any) -> bytes:
-    """JSON bytes of a resource read with ``load_json``, numbers exactly as they were read.
-
-    ``json.dumps`` cannot write a ``Decimal`` as a number (``default=str`` quotes it), and a
-    resource cut out of a list response has to be written again; this writes ``0.06`` back as
-    ``0.06``, so the connector reads the same value the API sent.
-    """
-    return _encode(value).encode("utf-8")
-
-
-def _encode(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
-    return json.dumps(value)
 
 
 def next_page_info(link: str | None) -> str | None:

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ledgerbridge.connectors.base import PayloadInvalid
+from ledgerbridge.connectors.base import dump_json as json_bytes
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.sync.base import Page, Pulled, Stream, SyncSource
 from ledgerbridge.sync.http import ApiClient
-from ledgerbridge.sync.shopify import json_bytes
 
 STRIPE_API = "https://api.stripe.com"
 PAGE_SIZE = 100

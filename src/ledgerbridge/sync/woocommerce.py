@@ -31,12 +31,12 @@ from typing import Any, ClassVar
 import httpx
 
 from ledgerbridge.connectors.base import PayloadInvalid, load_object
+from ledgerbridge.connectors.base import dump_json as json_bytes
 from ledgerbridge.connectors.woocommerce import WooCommerceConnector
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.services.connections import OpenConnection
 from ledgerbridge.sync.base import Page, Pulled, Stream, SyncSource
 from ledgerbridge.sync.http import ApiClient
-from ledgerbridge.sync.shopify import json_bytes
 
 API_PATH = "/wp-json/wc/v3"
 PAGE_SIZE = 100
