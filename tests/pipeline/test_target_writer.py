@@ -22,7 +22,7 @@ from sqlalchemy import insert, update
 from ledgerbridge.demo.store import DemoDay
 from ledgerbridge.ledger.entries import Side
 from ledgerbridge.pipeline.retry import RetryPolicy
-from ledgerbridge.pipeline.target_writer import TargetDispatcher, TargetLoop
+from ledgerbridge.pipeline.target_writer import TargetDispatcher, TargetLoop, requeue_failed
 from ledgerbridge.services.connections import sync_status
 from ledgerbridge.store.outbox import OutboxStatus
 from ledgerbridge.store.tables import mappings, target_outbox
@@ -289,7 +289,7 @@ def test_rows_that_exhaust_their_attempts_are_failed_visibly_until_requeued(
 ) -> None:
     clock = FakeClock()
     post_day(book, clock)
-    connection_id = set_target(book, erp_mapping(erp.url), clock)
+    set_target(book, erp_mapping(erp.url), clock)
     erp.set_reachable(False)
     dispatcher = TargetDispatcher(
         book.db, clock=clock, policy=RetryPolicy(max_attempts=2, base_s=1, cap_s=1)
@@ -305,9 +305,7 @@ def test_rows_that_exhaust_their_attempts_are_failed_visibly_until_requeued(
     erp.set_reachable(True)
     clock.advance(3600)
     assert dispatcher.drain() == []  # failed rows wait for a person
-    with UnitOfWork(book.db) as uow:
-        assert uow.outbox.requeue(now=clock(), connection_id=connection_id) == 8
-        uow.commit()
+    assert requeue_failed(book.db, connection="shop", clock=clock) == 8
     assert {o.status for o in dispatcher.drain()} == {OutboxStatus.DELIVERED}
     dispatcher.close()
     assert counts(erp)[0] == 8

@@ -13,7 +13,7 @@ A target that cannot be reached keeps its rows ``pending`` with growing waits
 (:class:`~ledgerbridge.pipeline.retry.RetryPolicy`); sync status shows them as target lag.
 After ``max_attempts`` a row is ``failed``, as is at once a row the target refuses for good
 (a value that does not fit, a constraint): visible in ``connections list``, never dropped, and
-requeued with :meth:`~ledgerbridge.store.outbox.TargetOutbox.requeue` once fixed.
+requeued with :func:`requeue_failed` once fixed.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ from ledgerbridge.store.outbox import OutboxRow, OutboxStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("ledgerbridge.target")
+
+TARGET_RETRY = RetryPolicy(max_attempts=24, base_s=2.0, cap_s=3600.0)
+"""An ERP is often down for a night of maintenance: waits double from 2 s to an hour, so a
+row keeps trying for 7 to 14 hours before it is failed and waits for a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,7 @@ class TargetDispatcher:
     ) -> None:
         self.db = db
         self.clock = clock
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or TARGET_RETRY
         self.lease = lease
         self.batch = batch
         self.rng = rng or random.Random()
@@ -239,6 +243,17 @@ class TargetDispatcher:
                 status = OutboxStatus.PENDING
             uow.commit()
         return TargetOutcome(outbox_id, row.entry_id, status, error=message)
+
+
+def requeue_failed(db: Database, *, connection: str | None = None, clock: Clock = utcnow) -> int:
+    """Make failed target rows (of one connection, or all) due again now, once the mapping or
+    the target is fixed; returns how many. Rows that did land are recognised and not written
+    twice. Raises UnknownConnection."""
+    with UnitOfWork(db) as uow:
+        connection_id = uow.connections.get(connection).id if connection else None
+        count = uow.outbox.requeue(now=clock(), connection_id=connection_id)
+        uow.commit()
+    return count
 
 
 class TargetLoop:
