@@ -501,12 +501,6 @@ def test_the_refund_sample_posts_against_a_pulled_order(
     assert "/v3/orders/250/payment_actions/refunds" in state.requests
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/prior.py re-parses the delivery that booked an order with extra={}; a "
-    "BigCommerce webhook names only the order id, so the booked snapshot cannot be read back "
-    "until prior state gets the fetched detail (see the BigCommerce docs, integrator notes)",
-)
 def test_a_second_webhook_about_a_webhook_booked_order_posts(
     ledger: tuple[Database, SecretBox], api: tuple[str, FakeBigCommerce], samples: Path
 ) -> None:

@@ -119,7 +119,9 @@ def _booked_snapshot(
     if event_id is None:
         return None
     stored = uow.inbox.get(event_id)
-    parsed = connector_for(connection.platform).parse(stored.topic, stored.body, extra={})
+    # Parsed with the API detail it was posted with (a BigCommerce webhook is only an id).
+    extra = load_json(stored.detail) if stored.detail else {}
+    parsed = connector_for(connection.platform).parse(stored.topic, stored.body, extra=extra)
     for candidate in parsed.events:
         if isinstance(candidate, OrderPaid | OrderPending | OrderEdited) and (
             candidate.order.order_id == order_id

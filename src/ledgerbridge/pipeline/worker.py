@@ -30,7 +30,7 @@ import structlog
 
 from ledgerbridge.clock import Clock, utcnow
 from ledgerbridge.connectors import connector_for
-from ledgerbridge.connectors.base import UnsupportedTopic
+from ledgerbridge.connectors.base import UnsupportedTopic, dump_json
 from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.mapping.apply import post_mapped
 from ledgerbridge.pipeline.enrich import fetch_extra, ledger_extra
@@ -145,7 +145,8 @@ class Worker:
         if event.status in (EventStatus.POSTED, EventStatus.IGNORED):
             return Outcome(event_id, event.status)
         connector = connector_for(connection.platform)
-        extra = {**known, **fetch_extra(connection, event.topic, event.body)}
+        fetched = fetch_extra(connection, event.topic, event.body)
+        extra = {**known, **fetched}
         parsed = connector.parse(event.topic, event.body, extra=extra)
         notices = [{"message": n.message, **dict(n.details)} for n in parsed.notices]
         with UnitOfWork(self.db, durable=False) as uow:
@@ -186,7 +187,9 @@ class Worker:
                             mapping_version=mapping.version,
                             now=now,
                         )
-            uow.inbox.mark_posted(event_id, now=now, notices=notices)
+            uow.inbox.mark_posted(
+                event_id, now=now, notices=notices, detail=dump_json(fetched) if fetched else None
+            )
             uow.commit()
         return Outcome(
             event_id,

@@ -56,6 +56,8 @@ class InboxEvent:
     last_error: str | None
     notices: list[Any]
     posted_at: dt.datetime | None
+    detail: bytes | None = None
+    """API detail fetched to parse the delivery, as exact JSON, once it posted."""
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -82,6 +84,7 @@ def _to_event(row: Any) -> InboxEvent:
         last_error=row.last_error,
         notices=list(row.notices or []),
         posted_at=_aware(row.posted_at),
+        detail=bytes(row.detail) if row.detail is not None else None,
     )
 
 
@@ -173,10 +176,18 @@ class InboxRepository:
             raise NotFound(f"there is no event {event_id}", field="id")
         return _to_event(row)
 
-    def mark_posted(self, event_id: int, *, now: dt.datetime, notices: list[Any]) -> None:
+    def mark_posted(
+        self,
+        event_id: int,
+        *,
+        now: dt.datetime,
+        notices: list[Any],
+        detail: bytes | None = None,
+    ) -> None:
         self._set(
             event_id,
             status=EventStatus.POSTED.value,
+            detail=detail,
             posted_at=now,
             notices=notices,
             last_error=None,

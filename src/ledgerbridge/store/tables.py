@@ -172,6 +172,10 @@ inbox_events = Table(
     Column("last_error", Text, nullable=True),
     Column("notices", JSON, nullable=False),
     Column("posted_at", DateTime(timezone=True), nullable=True),
+    Column("detail", LargeBinary, nullable=True),
+    # detail: the API detail the worker fetched to parse this delivery (exact JSON), kept when
+    # it posted: a BigCommerce webhook is only an id, so the order it booked is read back
+    # from here, and an auditor sees exactly what the entry was posted from.
     UniqueConstraint("connection_id", "external_id", name="uq_inbox_events_delivery"),
     CheckConstraint("status IN ('received', 'posted', 'ignored', 'failed', 'dead')", name="status"),
     Index("ix_inbox_events_due", "status", "next_attempt_at"),
