@@ -19,6 +19,7 @@ from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.secrets import secrets_app
 from ledgerbridge.cli.serve import serve, worker
 from ledgerbridge.cli.sync import sync
+from ledgerbridge.cli.target import target_app
 from ledgerbridge.config import Settings
 from ledgerbridge.logs import configure_logging
 
@@ -48,6 +49,7 @@ app.command("ingest")(ingest)
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("sync")(sync)
+app.add_typer(target_app, name="target")
 app.command("demo")(demo)
 app.command("export")(export)
 app.add_typer(fx_app, name="fx")

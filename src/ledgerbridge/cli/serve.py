@@ -16,6 +16,7 @@ from ledgerbridge.clock import utcnow
 from ledgerbridge.logs import configure_logging
 from ledgerbridge.pipeline.daily import DailyReconciliation
 from ledgerbridge.pipeline.periodic import Periodic
+from ledgerbridge.pipeline.target_writer import TargetDispatcher, TargetLoop
 from ledgerbridge.pipeline.worker import WorkerLoop
 from ledgerbridge.runtime import Runtime
 from ledgerbridge.services import sync
@@ -60,6 +61,11 @@ def serve(
             first_delay=dt.timedelta(seconds=30),
         )
         catch_up.start()
+    # Entries for a mapping's target tables (the user's own accounting schema) leave through
+    # the outbox; with no target mapped this loop finds nothing to do.
+    target = None if no_worker else TargetLoop(TargetDispatcher(runtime.db))
+    if target is not None:
+        target.start()
     console.print(f"ledgerbridge serving on http://{host}:{port} (book: {runtime.db.url})")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
@@ -68,6 +74,8 @@ def serve(
             daily.stop()
         if catch_up is not None:
             catch_up.stop()
+        if target is not None:
+            target.stop()
 
 
 @handles_errors
@@ -82,9 +90,12 @@ def worker(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    target = TargetLoop(TargetDispatcher(runtime.db))
     for loop in loops:
         loop.start()
+    target.start()
     console.print(f"{len(loops)} worker(s) posting from {runtime.db.url}; Ctrl-C to stop.")
     stop.wait()
     for loop in loops:
         loop.stop()
+    target.stop()
