@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerbridge import __version__
-from ledgerbridge.api import dashboard, errors, v1, webhooks
+from ledgerbridge.api import dashboard, errors, v1, v1_mappings, webhooks
 from ledgerbridge.api.metrics import Metrics
 from ledgerbridge.api.ratelimit import RateLimiter
 from ledgerbridge.apikeys import KeyCache
@@ -77,6 +77,7 @@ def create_app(state: AppState) -> FastAPI:
 
     app.include_router(webhooks.router)
     app.include_router(v1.router)
+    app.include_router(v1_mappings.router)
     app.include_router(dashboard.router)
 
     @app.get("/healthz")

@@ -11,7 +11,15 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from ledgerbridge.api.v1_common import BookDate, Reader, RecordId, app_state, check_period, failures
+from ledgerbridge.api.v1_common import (
+    BookDate,
+    Reader,
+    RecordId,
+    Storable,
+    app_state,
+    check_period,
+    failures,
+)
 from ledgerbridge.api.v1_schemas import CloseReport, Entry, FxRates, Journal, TrialBalance
 from ledgerbridge.clock import utcnow
 from ledgerbridge.errors import LedgerBridgeError
@@ -100,12 +108,23 @@ async def journal(
     _: Reader,
     date_from: Annotated[BookDate | None, Query(alias="from", description="First date.")] = None,
     date_to: Annotated[BookDate | None, Query(alias="to", description="Last date.")] = None,
+    dimension: Annotated[
+        list[Annotated[str, Field(max_length=300), Storable]] | None,
+        Query(
+            description="Only entries recording KEY:VALUE on the entry or one of its lines; "
+            "repeat to require several.",
+            examples=["store:eu-main"],
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Every entry with its lines, oldest first, as `report journal --json`."""
     check_period(date_from, date_to)
+    wanted = reports.dimension_filter(dimension or [], separator=":", option="dimension")
     db = app_state(request).db
-    found = await run_in_threadpool(reports.journal, db, date_from=date_from, date_to=date_to)
-    return reports.journal_json(found, date_from, date_to)
+    found = await run_in_threadpool(
+        reports.journal, db, date_from=date_from, date_to=date_to, dimensions=wanted
+    )
+    return reports.journal_json(found, date_from, date_to, wanted)
 
 
 @router.get(

@@ -14,6 +14,7 @@ from ledgerbridge.cli.demo import demo
 from ledgerbridge.cli.entries import entries_app
 from ledgerbridge.cli.events import events_app, ingest
 from ledgerbridge.cli.fx import fx_app
+from ledgerbridge.cli.mapping import mapping_app
 from ledgerbridge.cli.reconcile import close_app, discrepancies_app, reconcile, statements_app
 from ledgerbridge.cli.reports import export, report_app
 from ledgerbridge.cli.secrets import secrets_app
@@ -45,6 +46,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
 app.add_typer(connections_app, name="connections")
 app.add_typer(events_app, name="events")
+app.add_typer(mapping_app, name="mapping")
 app.command("ingest")(ingest)
 app.command("serve")(serve)
 app.command("worker")(worker)

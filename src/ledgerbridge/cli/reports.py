@@ -70,14 +70,25 @@ def trial_balance(
 def journal(
     date_from: Annotated[str | None, typer.Option("--from", help="First date.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date.")] = None,
+    dimension: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dimension",
+            help="Only entries recording KEY=VALUE on the entry or a line; repeat to require "
+            "several.",
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Every entry in the period with its lines."""
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    entries = reports.journal(open_db(database_url), date_from=start, date_to=end)
+    wanted = reports.dimension_filter(dimension or [], separator="=", option="--dimension")
+    entries = reports.journal(
+        open_db(database_url), date_from=start, date_to=end, dimensions=wanted
+    )
     if json_output:
-        print_json(reports.journal_json(entries, start, end))
+        print_json(reports.journal_json(entries, start, end, wanted))
         return
     if not entries:
         console.print("No entries in this period.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,22 +64,58 @@ def trial_balance(db: Database, *, as_of: dt.date | None = None) -> TrialBalance
     return TrialBalance(base, as_of, tuple(rows))
 
 
+DIMENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def dimension_filter(pairs: Iterable[str], *, separator: str, option: str) -> dict[str, str]:
+    """``["store=eu", "channel=pos"]`` → ``{"store": "eu", "channel": "pos"}``.
+
+    Raises InvalidInput naming ``option`` for a pair without a name, or a name given twice.
+    """
+    found: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition(separator)
+        if not sep or not DIMENSION_NAME.match(name):
+            raise InvalidInput(
+                f"{option} {pair!r}: write NAME{separator}VALUE, the name in letters, digits and _",
+                field=option,
+            )
+        if name in found:
+            raise InvalidInput(f"{option}: {name!r} is given twice", field=option)
+        found[name] = value
+    return found
+
+
 def journal(
-    db: Database, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+    db: Database,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    dimensions: Mapping[str, str] | None = None,
 ) -> list[PostedEntry]:
+    """Entries in the period; with ``dimensions``, only those whose entry or any line records
+    every one of them (e.g. ``{"store": "eu-main"}``)."""
     with UnitOfWork(db) as uow:
         uow.book.require()
-        return uow.entries.find(date_from=date_from, date_to=date_to)
+        return uow.entries.find(date_from=date_from, date_to=date_to, dimensions=dimensions)
 
 
 def journal_json(
-    entries: list[PostedEntry], date_from: dt.date | None, date_to: dt.date | None
+    entries: list[PostedEntry],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    dimensions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    return {
+    shown: dict[str, Any] = {
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
-        "entries": [{**entry_dict(p.entry, p.id), "reversed_by": p.reversed_by} for p in entries],
     }
+    if dimensions:
+        shown["dimensions"] = dict(dimensions)
+    shown["entries"] = [
+        {**entry_dict(p.entry, p.id), "reversed_by": p.reversed_by} for p in entries
+    ]
+    return shown
 
 
 EXPORT_FORMATS = ("csv", "beancount", "ledger")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, and_, case, func, insert, select
+from sqlalchemy import Connection, Row, and_, case, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ledgerbridge.errors import LedgerBridgeError, NotFound
@@ -68,6 +68,22 @@ class BalanceRow:
     @property
     def balance(self) -> Money:
         return self.debit - self.credit
+
+
+def _has_dimension(name: str, value: str) -> Any:
+    """The entry, or one of its lines, records dimension ``name`` with text ``value``.
+
+    JSON paths are bound parameters on both databases (SQLite ``JSON_EXTRACT``, PostgreSQL
+    ``->>``), so a name needs no quoting; only text values match (a dimension holding a list,
+    such as ``reverses``, never equals a filter value).
+    """
+    on_line = exists(
+        select(journal_lines.c.id).where(
+            journal_lines.c.entry_id == journal_entries.c.id,
+            journal_lines.c.dimensions[name].as_string() == value,
+        )
+    )
+    return or_(journal_entries.c.dimensions[name].as_string() == value, on_line)
 
 
 class EntryRepository:
@@ -183,8 +199,11 @@ class EntryRepository:
         source_external_ids: Iterable[str] | None = None,
         subject: str | None = None,
         event_id: int | None = None,
+        dimensions: Mapping[str, str] | None = None,
     ) -> list[PostedEntry]:
-        conditions = []
+        """Entries matching every given criterion, oldest first. ``dimensions`` (name → value,
+        all must hold) match the entry's own dimensions or any of its lines'."""
+        conditions = [_has_dimension(name, value) for name, value in (dimensions or {}).items()]
         if subject is not None:
             conditions.append(journal_entries.c.subject == subject)
         if event_id is not None:
