@@ -101,7 +101,7 @@ CASES = [
         "accounts[0].account",
         "is required",
     ),
-    ("missing version", changed(["version"], ...), "version", "is required"),
+    ("missing role", changed(["accounts", 1, "role"], ...), "accounts[1].role", "is required"),
     (
         "account code as a number",
         changed(["accounts", 1, "account"], 4100),

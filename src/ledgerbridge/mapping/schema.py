@@ -62,9 +62,12 @@ def document_schema() -> dict[str, Any]:
         "title": "ledgerbridge mapping document",
         "type": "object",
         "additionalProperties": False,
-        "required": ["version"],
         "properties": {
-            "version": {"const": FORMAT_VERSION, "description": "The document format."},
+            "version": {
+                "const": FORMAT_VERSION,
+                "description": "The document format; optional, a document without it is read "
+                "as format 1.",
+            },
             "description": {"type": "string"},
             "fields": {
                 "type": "object",
