@@ -44,8 +44,8 @@ from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
 from ledgerbridge.secrets_box import SecretBox
-from ledgerbridge.services import books, reports
-from ledgerbridge.services.connections import add_connection
+from ledgerbridge.services import books, events, reports
+from ledgerbridge.services.connections import add_connection, update_connection
 from ledgerbridge.store.database import Database
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -558,3 +558,22 @@ def test_an_unlisted_refund_waits_for_the_api(
 
 def test_the_registry_knows_bigcommerce() -> None:
     assert isinstance(connector_for("bigcommerce"), BigCommerceConnector)
+
+
+def test_a_token_set_after_the_fact_lets_the_dead_event_be_replayed_and_posted(
+    ledger: tuple[Database, SecretBox], api: tuple[str, FakeBigCommerce], samples: Path
+) -> None:
+    db, box = ledger
+    url, _ = api
+    add_connection(db, box, name="bc", platform="bigcommerce", secret=SECRET)
+    event_id = deliver(db, box, webhook(samples, "store/order/created"))
+    Worker(db, box, StaticRates({})).drain()
+    assert statuses(db, [event_id])[0][0] is EventStatus.DEAD
+
+    update_connection(db, box, "bc", api_url=url, api_token=TOKEN)
+    assert events.replay(db, dead=True) == [event_id]
+    worker = Worker(db, box, StaticRates({}))
+    worker.directory.ttl_s = 0  # the test does not wait out the connection cache
+    worker.drain()
+    assert statuses(db, [event_id])[0][0] is EventStatus.POSTED
+    assert reports.trial_balance(db).balance_of(clearing_of(db, "bc")) == usd("1008.74")

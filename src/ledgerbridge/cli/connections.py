@@ -72,6 +72,47 @@ def add(
         )
 
 
+@connections_app.command("update")
+@handles_errors
+def update(
+    name: Annotated[str, typer.Option(help="The connection to change.")],
+    secret: Annotated[str | None, typer.Option(help="New webhook signing secret.")] = None,
+    api_url: Annotated[str | None, typer.Option(help="Platform API base URL.")] = None,
+    api_token: Annotated[
+        str | None, typer.Option(help="Platform API token ('' removes API access).")
+    ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="Setting KEY=VALUE to add or change, repeatable; KEY=null removes it."),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Change a connection's secret, API access or settings (then replay what waited for it)."""
+    runtime = Runtime.load(database_url)
+    stored = service.update_connection(
+        runtime.db,
+        runtime.box,
+        name,
+        secret=secret,
+        api_url=api_url,
+        api_token=api_token,
+        settings=parse_settings(setting or []) or None,
+    )
+    if json_output:
+        print_json(
+            {
+                "name": stored.name,
+                "platform": stored.platform,
+                "api_url": stored.api_url,
+                "api_access": stored.api_token_encrypted is not None,
+                "settings": stored.settings,
+            }
+        )
+    else:
+        console.print(f"Updated {stored.name!r}.")
+
+
 def parse_settings(pairs: list[str]) -> dict[str, Any]:
     """``KEY=VALUE`` options as a settings dict; JSON values (lists, numbers, true) as JSON."""
     settings: dict[str, Any] = {}

@@ -114,6 +114,66 @@ def add_connection(
     return stored
 
 
+def update_connection(
+    db: Database,
+    box: SecretBox,
+    name: str,
+    *,
+    secret: str | None = None,
+    api_url: str | None = None,
+    api_token: str | None = None,
+    settings: dict[str, Any] | None = None,
+    clock: Clock = utcnow,
+) -> StoredConnection:
+    """Change a connection's secret, API access or settings (``settings`` are merged in; a key
+    set to None is removed). Takes effect for deliveries within the connection cache's few
+    seconds; the change is audited without the secrets. Raises UnknownConnection, InvalidInput.
+    """
+    if secret is not None and not secret:
+        raise InvalidInput("the webhook secret must not be empty", field="secret")
+    if api_url is not None and not re.match(r"^https?://", api_url):
+        raise InvalidInput(
+            f"--api-url {api_url!r} must start with http:// or https://", field="api_url"
+        )
+    with UnitOfWork(db) as uow:
+        stored = uow.connections.get(name)
+        values: dict[str, Any] = {}
+        if secret is not None:
+            values["secret_encrypted"] = box.seal(secret)
+        if api_url is not None:
+            values["api_url"] = api_url
+        if api_token is not None:
+            values["api_token_encrypted"] = box.seal(api_token) if api_token else None
+        if settings:
+            merged = {**stored.settings, **settings}
+            values["settings"] = {k: v for k, v in merged.items() if v is not None}
+        if not values:
+            raise InvalidInput(
+                "nothing to change: give --secret, --api-url, --api-token or --setting"
+            )
+        uow.connections.update(stored.id, **values)
+        uow.audit.append(
+            "connection.updated",
+            {
+                "name": name,
+                "changed": sorted(
+                    "secret"
+                    if k == "secret_encrypted"
+                    else "api_token"
+                    if k == "api_token_encrypted"
+                    else k
+                    for k in values
+                ),
+                "api_url": api_url,
+                "settings": values.get("settings"),
+            },
+            now=clock(),
+        )
+        uow.commit()
+    with UnitOfWork(db, read_only=True) as uow:
+        return uow.connections.get(name)
+
+
 def open_connection(stored: StoredConnection, box: SecretBox) -> OpenConnection:
     token = box.open(stored.api_token_encrypted) if stored.api_token_encrypted else None
     return OpenConnection(stored, box.open(stored.secret_encrypted), token)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledgerbridge.errors import LedgerBridgeError, NotFound
@@ -104,6 +104,12 @@ class ConnectionRepository:
         if row is None:
             raise UnknownConnection(f"there is no connection {connection_id}")
         return self._to_stored(row)
+
+    def update(self, connection_id: int, **values: Any) -> None:
+        """Change stored fields (encrypted secrets, API URL, settings) of one connection."""
+        self.conn.execute(
+            update(connections).where(connections.c.id == connection_id).values(**values)
+        )
 
     def all(self) -> Sequence[StoredConnection]:
         rows = self.conn.execute(self._select().order_by(connections.c.name))
