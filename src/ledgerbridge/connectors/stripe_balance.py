@@ -168,8 +168,8 @@ def payout_paid(src: Source) -> Events:
     if txns is None:
         return [event(Money.zero(currency), False, [])], [
             Notice(
-                f"payout {payout_id}: fees come from the charge events (no balance transactions "
-                "were given)",
+                f"payout {payout_id}: no balance transactions were given, so its fees are "
+                "booked only where the charge events carried them (see their notices)",
                 {"payout": payout_id},
             )
         ]

@@ -164,7 +164,25 @@ def charge_paid(src: Source) -> Events:
     )
     paid = OrderPaid(key, src.when("created"), snapshot)
     settled = settlement(balance_transaction(charge, src.extra), amount, charge_id)
-    return [paid, *settled, *_charge_fee(charge, src.extra, charge_id)], []
+    return [paid, *settled, *_charge_fee(charge, src.extra, charge_id)], _fee_unknown(
+        charge, src.extra, charge_id
+    )
+
+
+def _fee_unknown(charge: Obj, extra: Mapping[str, Any], charge_id: str) -> list[Notice]:
+    """Say so when this charge's fee should be booked from it but cannot be: a webhook names
+    its balance transaction only by id, and without API access nothing reads it. The Stripe
+    clearing then holds the fee until someone books it; an API token fixes it for good."""
+    if extra.get("post_charge_fees", True) is False or balance_transaction(charge, extra):
+        return []
+    return [
+        Notice(
+            f"charge {charge_id}: Stripe's fee is not in the webhook and was not booked; give "
+            "the connection an API token (connections update --api-token) so payouts book fees "
+            "exactly",
+            {"charge": charge_id, "missing": "fee"},
+        )
+    ]
 
 
 def _session_taxes(totals: Obj, currency: str, tax: Money) -> tuple[TaxLine, ...]:
