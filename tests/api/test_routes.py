@@ -36,6 +36,11 @@ ROUTES = {
     ("POST", "/api/v1/reconciliations"): Scope.WRITE,
     ("GET", "/api/v1/discrepancies"): Scope.READ,
     ("POST", "/api/v1/discrepancies/{discrepancy_id}/resolve"): Scope.WRITE,
+    ("GET", "/api/v1/mappings"): Scope.READ,
+    ("GET", "/api/v1/connections/{name}/mapping"): Scope.READ,
+    ("PUT", "/api/v1/connections/{name}/mapping"): Scope.ADMIN,
+    ("POST", "/api/v1/connections/{name}/mapping"): Scope.ADMIN,
+    ("POST", "/api/v1/connections/{name}/mapping/test"): Scope.ADMIN,
 }
 BELOW = {Scope.WRITE: Scope.READ, Scope.ADMIN: Scope.WRITE}
 
@@ -47,6 +52,8 @@ def concrete(path: str) -> str:
 def call(api: Api, method: str, path: str, scope: Scope | None) -> httpx.Response:
     if method == "GET":
         return api.get(path, scope)
+    if method == "PUT":
+        return httpx.put(f"{api.url}{path}", headers=api.headers(scope), timeout=30)
     return api.post(path, scope)
 
 

@@ -15,10 +15,10 @@ from ledgerbridge.sync.woocommerce import WooCommercePuller
 
 _PULLERS: dict[str, Puller] = {
     "bigcommerce": BigCommercePuller(),
-    "square": SquarePuller(),
     "magento": MagentoPuller(),
     "paypal": PayPalPuller(),
     "shopify": ShopifyPuller(),
+    "square": SquarePuller(),
     "stripe": StripePuller(),
     "woocommerce": WooCommercePuller(),
 }
