@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine
@@ -39,6 +37,7 @@ from ledgerbridge.mapping.target import (
 )
 from ledgerbridge.mapping.target_columns import ReflectedTable, reflect
 from ledgerbridge.mapping.target_context import entry_document, line_document
+from ledgerbridge.pipeline.loop import PollingLoop
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.pipeline.target_delivery import DeliveryRefused, EntryRows, deliver
 from ledgerbridge.store.database import Database
@@ -256,38 +255,14 @@ def requeue_failed(db: Database, *, connection: str | None = None, clock: Clock 
     return count
 
 
-class TargetLoop:
+class TargetLoop(PollingLoop):
     """Runs a :class:`TargetDispatcher` in a background thread: every ``poll_s`` seconds, and
     at once when woken (the posting worker may wake it after a commit)."""
 
     def __init__(self, dispatcher: TargetDispatcher, *, poll_s: float = 1.0) -> None:
+        super().__init__("target", dispatcher.run_once, poll_s=poll_s)
         self.dispatcher = dispatcher
-        self.poll_s = poll_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self, *_: Any) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="ledgerbridge-target", daemon=True)
-        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.dispatcher.close()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                busy = bool(self.dispatcher.run_once())
-            except Exception:  # keep the loop alive; the next round retries
-                log.exception("target round failed")
-                busy = False
-            if not busy:
-                self._wake.wait(self.poll_s)

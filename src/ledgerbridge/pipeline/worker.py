@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
@@ -35,6 +33,7 @@ from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.mapping.apply import post_mapped
 from ledgerbridge.pipeline.enrich import fetch_extra, ledger_extra
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
+from ledgerbridge.pipeline.loop import PollingLoop
 from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.posting.rates import RateTable
@@ -230,37 +229,10 @@ class Worker:
         return Outcome(event_id, status, error=message, connection=event.connection)
 
 
-class WorkerLoop:
+class WorkerLoop(PollingLoop):
     """Runs a :class:`Worker` in a background thread: woken at once when an event is stored,
     and every ``poll_s`` seconds for retries and for events other processes stored."""
 
     def __init__(self, worker: Worker, *, poll_s: float = 0.5) -> None:
+        super().__init__("worker", worker.run_once, poll_s=poll_s)
         self.worker = worker
-        self.poll_s = poll_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self, *_: Any) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="ledgerbridge-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                busy = bool(self.worker.run_once())
-            except Exception:  # keep the loop alive; the next round retries
-                log.exception("worker round failed")
-                busy = False
-            if not busy:
-                self._wake.wait(self.poll_s)
