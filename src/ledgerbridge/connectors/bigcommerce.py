@@ -27,7 +27,8 @@ is ``<scope>:<id>:<created_at>``.
 
 ``store/order/archived`` and ``store/order/message/created`` are accepted and post nothing:
 archiving hides an order in the control panel and a message is correspondence; neither moves
-money. See :mod:`.bigcommerce_orders` for how an order's figures are read.
+money. See :mod:`.bigcommerce_orders` and :mod:`.bigcommerce_refunds` for how an order's and a
+refund's figures are read.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from ledgerbridge.connectors.base import (
     require_secret,
     same_signature,
 )
-from ledgerbridge.connectors.bigcommerce_orders import order_events, refund_events
+from ledgerbridge.connectors.bigcommerce_orders import order_events
+from ledgerbridge.connectors.bigcommerce_refunds import refund_events
 from ledgerbridge.connectors.payload import Obj, invalid
 from ledgerbridge.events import Notice
 
