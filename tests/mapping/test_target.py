@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from ledgerbridge.errors import InvalidInput
-from ledgerbridge.mapping.target import TARGET_SCHEMA, parse_target, validate_target
+from ledgerbridge.mapping.target import TARGET_SCHEMA, parse_target
+from ledgerbridge.mapping.target_validate import validate_target
 from tests.conftest import IN_CI, POSTGRES_ADMIN_URL
 
 # An ERP's own two tables, with its naming, types and constraints, as its vendor shipped them.

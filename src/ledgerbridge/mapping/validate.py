@@ -5,7 +5,8 @@ Two passes, reported the same way (``accounts[2].account: no account "9999" in t
 1. **shape** — the JSON Schema (:mod:`.schema`): types, required keys, known fields and roles;
 2. **meaning** — what needs more than the document: account codes in the book's chart, JMESPath
    that compiles, ``when`` conditions that exist, dimension names posting does not already use,
-   and the ``target`` section's own checks (:func:`ledgerbridge.mapping.target.validate_target`,
+   and the ``target`` section's own checks
+   (:func:`ledgerbridge.mapping.target_validate.validate_target`,
    which reflects the target database).
 
 Problems are values (STYLE §8): :func:`problems` returns all of them, so a user fixes a document
@@ -32,7 +33,7 @@ from ledgerbridge.mapping.document import (
     ROLES,
     MappingDocument,
 )
-from ledgerbridge.mapping.schema import TARGET_MODULE, document_schema
+from ledgerbridge.mapping.schema import document_schema
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -203,11 +204,13 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 TargetCheck = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
 
+TARGET_CHECK_MODULE = "ledgerbridge.mapping.target_validate"
+
 
 def _target_check() -> TargetCheck | None:
-    """The target module's ``validate_target``, where that module is installed."""
+    """The target check module's ``validate_target``, where that module is installed."""
     try:
-        module = importlib.import_module(TARGET_MODULE)
+        module = importlib.import_module(TARGET_CHECK_MODULE)
     except ImportError:
         return None
     check: TargetCheck = module.validate_target
