@@ -15,7 +15,6 @@ in one round; :func:`validate` raises :class:`MappingInvalid` carrying the list.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from ledgerbridge.mapping.document import (
     MappingDocument,
 )
 from ledgerbridge.mapping.schema import document_schema
+from ledgerbridge.mapping.target_validate import validate_target
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -204,18 +204,6 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 TargetCheck = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
 
-TARGET_CHECK_MODULE = "ledgerbridge.mapping.target_validate"
-
-
-def _target_check() -> TargetCheck | None:
-    """The target check module's ``validate_target``, where that module is installed."""
-    try:
-        module = importlib.import_module(TARGET_CHECK_MODULE)
-    except ImportError:
-        return None
-    check: TargetCheck = module.validate_target
-    return check
-
 
 def _json_safe(data: object, found: list[Problem]) -> None:
     """YAML can hold what JSON cannot (dates, sets); the stored document must be JSON."""
@@ -243,9 +231,8 @@ def problems(
     target = data.get("target")
     shape_ok = not any(p.path == "target" or p.path.startswith("target.") for p in found)
     if isinstance(target, Mapping) and shape_ok:
-        check = target_check or _target_check()
-        if check is not None:
-            found += [Problem(path, message) for path, message in check(target)]
+        check = target_check or validate_target
+        found += [Problem(path, message) for path, message in check(target)]
     return list(dict.fromkeys(found))
 
 
