@@ -50,11 +50,11 @@ from tests.pipeline.mixed_day_platforms import (
 from tests.pipeline.test_worker import FakeClock
 from tests.sync.bigcommerce_server import TOKEN as BIGCOMMERCE_TOKEN
 from tests.sync.bigcommerce_server import FakeBigCommerce, serve
+from tests.sync.ledger_helpers import entry_sources, settle, unsettled
 from tests.sync.magento_server import TOKEN as MAGENTO_TOKEN
 from tests.sync.magento_server import FakeMagento, serve_magento
 from tests.sync.paypal_server import API_TOKEN as PAYPAL_TOKEN
 from tests.sync.paypal_server import FakePayPal, Pki, running
-from tests.sync.shopify_server import entry_sources, settle, unsettled
 from tests.sync.stripe_server import KEY as STRIPE_KEY
 from tests.sync.stripe_server import StripeData, stripe_api
 

@@ -24,17 +24,9 @@ from ledgerbridge.store.unit_of_work import UnitOfWork
 from ledgerbridge.sync.shopify import order_items
 from tests.pipeline.conftest import Book
 from tests.pipeline.test_worker import FakeClock
-from tests.sync.shopify_server import (
-    TOKEN,
-    FakeApi,
-    ShopifyData,
-    entry_sources,
-    new_book,
-    sample_orders,
-    settle,
-    shopify_api,
-    unsettled,
-)
+from tests.sync.fake_http import FakeApi
+from tests.sync.ledger_helpers import entry_sources, new_book, settle, unsettled
+from tests.sync.shopify_server import TOKEN, ShopifyData, sample_orders, shopify_api
 
 SINCE = dt.date(2024, 1, 1)
 

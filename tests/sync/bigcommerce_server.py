@@ -12,16 +12,16 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from .fake_http import Reply, drop, read_request, send
+from .fake_http import serve as serve_http
 
 TOKEN = "bc-api-token"
 RESET_MS = "1500"
@@ -194,8 +194,8 @@ class FakeBigCommerce:
                 )
             if len(parts) == 3:
                 return 200, {}, self.orders[order_id]
-            listed = {"products": self.products, "taxes": self.taxes}[parts[3]].get(order_id, [])
-            window = listed[(page - 1) * limit : page * limit]
+            rows = {"products": self.products, "taxes": self.taxes}[parts[3]].get(order_id, [])
+            window = rows[(page - 1) * limit : page * limit]
             return (200, {}, window) if window else (204, {}, None)
         if path == "/v3/orders/payment_actions/refunds":
             since = query.get("created:min", [""])[0]
@@ -236,55 +236,28 @@ def _modified(order: dict[str, Any]) -> datetime:
 def serve(state: FakeBigCommerce) -> Iterator[str]:
     """Run the fake API; yields its base URL (what a connection's ``api_url`` would be)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def reply(status: int, headers: dict[str, str], payload: Any) -> Reply:
+        if payload is not None and not isinstance(payload, bytes):
+            payload = dumps(payload)
+        return status, {"Content-Type": "application/json", **headers}, payload or b""
 
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            state.requests.append(self.path)
-            if self.headers.get("X-Auth-Token") != TOKEN:
-                self._send(401, {}, json.dumps([{"status": 401, "message": "auth"}]).encode())
-                return
-            for index, (path, kind) in enumerate(state.faults):
-                if path == url.path:
-                    del state.faults[index]
-                    if kind == "drop":
-                        self.close_connection = True
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                        return
-                    if kind == "429":
-                        self._send(429, {"X-Rate-Limit-Time-Reset-Ms": RESET_MS}, b"")
-                    else:
-                        self._send(500, {}, b'{"status": 500}')
-                    return
-            status, headers, payload = state.answer(url.path, parse_qs(url.query))
-            if payload is None:
-                self._send(status, headers, b"")
-            elif isinstance(payload, bytes):
-                self._send(status, headers, payload)
-            else:
-                self._send(status, headers, dumps(payload))
-
-        def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            if status != 204:
-                self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if status != 204:
-                self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        request = read_request(handler)
+        state.requests.append(request.target)
+        if request.headers.get("x-auth-token") != TOKEN:
+            send(handler, reply(401, {}, [{"status": 401, "message": "auth"}]))
             return
+        for index, (path, kind) in enumerate(state.faults):
+            if path == request.path:
+                del state.faults[index]
+                if kind == "drop":
+                    drop(handler)
+                elif kind == "429":
+                    send(handler, reply(429, {"X-Rate-Limit-Time-Reset-Ms": RESET_MS}, b""))
+                else:
+                    send(handler, reply(500, {}, b'{"status": 500}'))
+                return
+        send(handler, reply(*state.answer(request.path, request.query)))
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve_http(answer) as url:
+        yield url

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from .fake_http import Reply, Request, cut_short, json_reply, read_request, send, serve
 
 PREFIX = "/rest/default"
 TOKEN = "magento-integration-token"
@@ -39,12 +39,16 @@ class FakeMagento:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     """(path without prefix, page; 0 for an order) → faults to answer, in order."""
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    authorizations: list[str | None] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    """Every request, its path without the prefix."""
     token: str = TOKEN
 
+    @property
+    def authorizations(self) -> list[str | None]:
+        return [r.headers.get("authorization") for r in self.requests]
+
     def asked(self, path: str) -> list[dict[str, str]]:
-        return [query for p, query in self.requests if p == path]
+        return [r.params for r in self.requests if r.path == path]
 
     def pages_asked(self, path: str, field: str = "updated_at") -> list[int]:
         """Pages of ``path`` asked for with a filter on ``field``, in order."""
@@ -77,76 +81,44 @@ def _matches(actual: Any, value: str, condition: str) -> bool:
     return str(actual) == value
 
 
+def _answer(state: FakeMagento, request: Request) -> Reply:
+    if request.path == "/V1/invoices":
+        return json_reply(200, _search(state.invoices, request.params))
+    if request.path == "/V1/creditmemos":
+        return json_reply(200, _search(state.creditmemos, request.params))
+    if request.path.startswith("/V1/orders/"):
+        order = state.orders.get(request.path.rsplit("/", 1)[1])
+        if order is not None:
+            return json_reply(200, order)
+    message = "The entity that was requested doesn't exist. Verify the entity and try again."
+    return json_reply(404, {"message": message})
+
+
 @contextmanager
 def serve_magento(state: FakeMagento) -> Iterator[str]:
     """Run the fake on a free port; yields the REST base URL (``…/rest/default``)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            path = url.path.removeprefix(PREFIX)
-            state.requests.append((path, query))
-            state.authorizations.append(self.headers.get("Authorization"))
-            if self.headers.get("Authorization") != f"Bearer {state.token}":
-                message = "The consumer isn't authorized to access %resources."
-                self._send(
-                    401, {"message": message, "parameters": {"resources": "Magento_Sales::sales"}}
-                )
-                return
-            page = int(query.get("searchCriteria[currentPage]", "0"))
-            pending = state.faults.get((path, page), [])
-            fault = pending.pop(0) if pending else None
-            answer = self._answer(path, query)
-            if fault == "429":
-                self._send(429, {"message": "Too many requests"}, {"Retry-After": "7"})
-            elif fault == "drop":
-                payload = json.dumps(answer[1]).encode()
-                self.send_response(answer[0])
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload[: len(payload) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-            else:
-                self._send(*answer)
-
-        def _answer(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
-            if path == "/V1/invoices":
-                return 200, _search(state.invoices, query)
-            if path == "/V1/creditmemos":
-                return 200, _search(state.creditmemos, query)
-            if path.startswith("/V1/orders/"):
-                order = state.orders.get(path.rsplit("/", 1)[1])
-                if order is not None:
-                    return 200, order
-            message = (
-                "The entity that was requested doesn't exist. Verify the entity and try again."
-            )
-            return 404, {"message": message}
-
-        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        seen = read_request(handler)
+        request = Request(seen.path.removeprefix(PREFIX), seen.query, seen.headers)
+        state.requests.append(request)
+        if request.headers.get("authorization") != f"Bearer {state.token}":
+            message = "The consumer isn't authorized to access %resources."
+            resources = {"resources": "Magento_Sales::sales"}
+            send(handler, json_reply(401, {"message": message, "parameters": resources}))
             return
+        page = int(request.params.get("searchCriteria[currentPage]", "0"))
+        pending = state.faults.get((request.path, page), [])
+        fault = pending.pop(0) if pending else None
+        if fault == "429":
+            send(handler, json_reply(429, {"message": "Too many requests"}, {"Retry-After": "7"}))
+        elif fault == "drop":
+            cut_short(handler, _answer(state, request))
+        else:
+            send(handler, _answer(state, request))
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}{PREFIX}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve(answer, keep_alive=False) as url:
+        yield url + PREFIX
 
 
 # --- entities built from the public samples ------------------------------------------------

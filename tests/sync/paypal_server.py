@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from ledgerbridge.connectors.paypal_verify import signed_string
+
+from .fake_http import Reply, Request, drop, json_reply, read_request, send, serve
 
 PAYPAL_CN = "messageverificationcerts.paypal.com"
 CLIENT_ID, CLIENT_SECRET = "AZ-client", "EL-secret"
@@ -167,13 +169,13 @@ class FakePayPal:
     verdict: str = "SUCCESS"
     failures: dict[str, list[str]] = field(default_factory=dict)
     """Path prefix → misbehaviours to play, one per request: ``"429"`` or ``"drop"``."""
-    seen: list[str] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
     verify_requests: list[dict[str, Any]] = field(default_factory=list)
     tokens_issued: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hits(self, prefix: str) -> int:
-        return sum(1 for path in self.seen if path.startswith(prefix))
+        return sum(1 for request in self.requests if request.path.startswith(prefix))
 
     def cert_url(self, name: str) -> str:
         return f"{self.url}/v1/notifications/certs/{name}"
@@ -208,111 +210,73 @@ class FakePayPal:
         }
 
 
-def _handler(fake: FakePayPal) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self, status: int, body: bytes, *, kind: str = "application/json") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 429:
-                self.send_header("Retry-After", "7")
-            self.end_headers()
-            self.wfile.write(body)
+def _get(fake: FakePayPal, request: Request) -> Reply:
+    if request.path.startswith("/v1/notifications/certs/"):
+        chain = fake.certs.get(request.path.rsplit("/", 1)[-1])
+        if chain is None:
+            return json_reply(404, {"name": "RESOURCE_NOT_FOUND"})
+        return 200, {"Content-Type": "application/x-pem-file"}, chain
+    if not _authorised(request):
+        return _UNAUTHORISED
+    if request.path == "/v1/reporting/transactions":
+        return json_reply(200, fake.search(request.query))
+    for prefix, known in (
+        ("/v2/payments/captures/", fake.captures),
+        ("/v2/payments/refunds/", fake.refunds),
+    ):
+        if request.path.startswith(prefix):
+            found = known.get(request.path[len(prefix) :])
+            if found is None:
+                return json_reply(404, {"name": "RESOURCE_NOT_FOUND"})
+            return json_reply(200, found)
+    return json_reply(404, {"name": "NOT_FOUND"})
 
-        def json(self, status: int, data: object) -> None:
-            self.answer(status, json.dumps(data).encode())
 
-        def misbehaved(self, path: str) -> bool:
-            step = fake.misbehaviour(path)
-            if step == "drop":
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return True
-            if step == "429":
-                self.json(429, {"name": "RATE_LIMIT_REACHED"})
-                return True
-            return False
+def _post(fake: FakePayPal, request: Request) -> Reply:
+    if request.path == "/v1/oauth2/token":
+        expected = base64.b64encode(API_TOKEN.encode()).decode()
+        form = parse_qs(request.body.decode())
+        if request.headers.get("authorization") != f"Basic {expected}" or form.get(
+            "grant_type"
+        ) != ["client_credentials"]:
+            return json_reply(401, {"error": "invalid_client"})
+        with fake.lock:
+            fake.tokens_issued += 1
+            token = f"token-{fake.tokens_issued}"
+        return json_reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": 32400})
+    if request.path == "/v1/notifications/verify-webhook-signature":
+        if not _authorised(request):
+            return _UNAUTHORISED
+        fake.verify_requests.append(json.loads(request.body))
+        return json_reply(200, {"verification_status": fake.verdict})
+    return json_reply(404, {"name": "NOT_FOUND"})
 
-        def authorised(self) -> bool:
-            if self.headers.get("Authorization", "").startswith("Bearer token-"):
-                return True
-            self.json(401, {"error": "invalid_token"})
-            return False
 
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            fake.seen.append(parts.path)
-            if self.misbehaved(parts.path):
-                return
-            if parts.path.startswith("/v1/notifications/certs/"):
-                chain = fake.certs.get(parts.path.rsplit("/", 1)[-1])
-                if chain is None:
-                    self.json(404, {"name": "RESOURCE_NOT_FOUND"})
-                else:
-                    self.answer(200, chain, kind="application/x-pem-file")
-                return
-            if not self.authorised():
-                return
-            if parts.path == "/v1/reporting/transactions":
-                self.json(200, fake.search(parse_qs(parts.query)))
-                return
-            for prefix, known in (
-                ("/v2/payments/captures/", fake.captures),
-                ("/v2/payments/refunds/", fake.refunds),
-            ):
-                if parts.path.startswith(prefix):
-                    found = known.get(parts.path[len(prefix) :])
-                    if found is None:
-                        self.json(404, {"name": "RESOURCE_NOT_FOUND"})
-                    else:
-                        self.json(200, found)
-                    return
-            self.json(404, {"name": "NOT_FOUND"})
+_UNAUTHORISED = json_reply(401, {"error": "invalid_token"})
 
-        def do_POST(self) -> None:
-            parts = urlsplit(self.path)
-            fake.seen.append(parts.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.misbehaved(parts.path):
-                return
-            if parts.path == "/v1/oauth2/token":
-                expected = base64.b64encode(API_TOKEN.encode()).decode()
-                form = parse_qs(body.decode())
-                if self.headers.get("Authorization") != f"Basic {expected}" or form.get(
-                    "grant_type"
-                ) != ["client_credentials"]:
-                    self.json(401, {"error": "invalid_client"})
-                    return
-                with fake.lock:
-                    fake.tokens_issued += 1
-                    token = f"token-{fake.tokens_issued}"
-                self.json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 32400})
-                return
-            if parts.path == "/v1/notifications/verify-webhook-signature":
-                if self.authorised():
-                    fake.verify_requests.append(json.loads(body))
-                    self.json(200, {"verification_status": fake.verdict})
-                return
-            self.json(404, {"name": "NOT_FOUND"})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
+def _authorised(request: Request) -> bool:
+    return request.headers.get("authorization", "").startswith("Bearer token-")
 
 
 @contextmanager
 def running(fake: FakePayPal) -> Iterator[FakePayPal]:
     """Serve ``fake`` on a free loopback port for the block; ``fake.url`` is its base URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        request = read_request(handler)
+        fake.requests.append(request)
+        step = fake.misbehaviour(request.path)
+        if step == "drop":
+            drop(handler)
+        elif step == "429":
+            send(handler, json_reply(429, {"name": "RATE_LIMIT_REACHED"}, {"Retry-After": "7"}))
+        else:
+            send(handler, (_post if request.method == "POST" else _get)(fake, request))
+
+    with serve(answer, methods=("GET", "POST"), keep_alive=False) as url:
+        fake.url = url
         yield fake
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 # --- PayPal resources, as the v2 API and the transaction search write them -----------------

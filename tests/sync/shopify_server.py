@@ -1,9 +1,5 @@
 """A Shopify Admin REST API on 127.0.0.1 that pages orders the way Shopify does.
 
-It also holds the HTTP plumbing the Stripe and WooCommerce fakes share (:class:`FakeApi`): a
-real server in a thread, every request recorded, and misbehaviour scripted by request number
-(``"throttle"``: the platform's 429; ``"drop"``: the socket closed without an answer).
-
 Shopify's rules it enforces, so a puller that breaks them fails here as it would in production:
 
 * ``X-Shopify-Access-Token`` must be the app's token (else 401 with Shopify's ``errors`` text);
@@ -12,6 +8,8 @@ Shopify's rules it enforces, so a puller that breaks them fails here as it would
   repeats any parameter but ``limit`` is refused with 400, as Shopify refuses it;
 * every answer carries ``X-Shopify-Shop-Api-Call-Limit`` (``bucket`` sets it per request);
 * a throttled request gets 429 with ``Retry-After: 2.0``.
+
+The server, the recording of requests and the scripted faults are :class:`fake_http.FakeApi`'s.
 """
 
 from __future__ import annotations
@@ -20,110 +18,15 @@ import base64
 import copy
 import datetime as dt
 import json
-import threading
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from cryptography.fernet import Fernet
+from .fake_http import FakeApi, Reply, Request, json_reply
 
-from ledgerbridge.secrets_box import SecretBox
-from ledgerbridge.services import books, reports
-from ledgerbridge.store.database import Database
-from ledgerbridge.store.inbox import EventStatus
-from ledgerbridge.store.unit_of_work import UnitOfWork
-from ledgerbridge.sync.base import Pulled, Stream
-from ledgerbridge.sync.http import ApiClient
-from tests.pipeline.conftest import Book
-from tests.pipeline.test_worker import FakeClock
-
-Reply = tuple[int, dict[str, str], bytes]
 TOKEN = "shpat_test_token"
 
-
-@dataclass(frozen=True)
-class Request:
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-
-    def one(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else None
-
-
-def json_reply(status: int, data: Any, headers: dict[str, str] | None = None) -> Reply:
-    return (
-        status,
-        {"Content-Type": "application/json", **(headers or {})},
-        json.dumps(data).encode(),
-    )
-
-
-@dataclass
-class FakeApi:
-    """A platform API: ``route`` answers a request; ``faults[n]`` spoils the n-th (1-based)."""
-
-    route: Callable[[Request], Reply]
-    throttled: Reply
-    faults: dict[int, str] = field(default_factory=dict)
-    requests: list[Request] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        url = urlsplit(handler.path)
-        request = Request(
-            url.path,
-            parse_qs(url.query, keep_blank_values=True),
-            {k.lower(): v for k, v in handler.headers.items()},
-        )
-        with self._lock:
-            self.requests.append(request)
-            fault = self.faults.pop(len(self.requests), None)
-        if fault == "drop":
-            handler.close_connection = True
-            handler.connection.shutdown(2)  # the client sees the connection cut, no answer
-            return
-        status, headers, body = self.throttled if fault == "throttle" else self.route(request)
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    @contextmanager
-    def running(self) -> Iterator[str]:
-        """Serve on a free loopback port for the block; yields the base URL."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                fake._answer(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=5)
-
-
-# --- Shopify ---------------------------------------------------------------------------------
 
 ORDERS_PATH = "/admin/api/2024-10/orders.json"
 
@@ -245,71 +148,3 @@ def _utc(stamp: str) -> str:
     if not stamp:
         return ""
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC).isoformat()
-
-
-# --- shared by the three platforms' tests: paging to the end, and the book they post into ----
-
-
-def pull_all(
-    stream: Stream, client: ApiClient, since: dt.date, cursor: str | None = None
-) -> list[Pulled]:
-    """Every item of ``stream`` from ``cursor`` on, asking page after page until it ends."""
-    items: list[Pulled] = []
-    for _ in range(100):
-        page = stream.page(client, since=since, cursor=cursor)
-        items += page.items
-        cursor = page.cursor
-        if cursor is None:
-            return items
-    raise AssertionError("the stream never ended")
-
-
-def new_book(db: Database) -> Book:
-    """An empty USD book with a secrets box, for the platform's own connection."""
-    books.init_book(db, base_currency="USD")
-    return Book(db, SecretBox(Fernet.generate_key()))
-
-
-def settle(book: Book, clock: FakeClock) -> None:
-    """Drain the worker until nothing is due, letting early arrivals (a refund before its
-    order) come back after their backoff."""
-    worker = book.worker(clock=clock)
-    for _ in range(10):
-        worker.drain()
-        clock.advance(3600)
-
-
-def store(book: Book, connection_id: int, items: Sequence[Pulled], clock: FakeClock) -> int:
-    """Store pulled items in the inbox as the sync service does; returns how many were new."""
-    new = 0
-    with UnitOfWork(book.db) as uow:
-        for item in items:
-            _, duplicate = uow.inbox.store(
-                connection_id=connection_id,
-                external_id=item.external_id,
-                topic=item.topic,
-                status=EventStatus.RECEIVED,
-                headers=dict(item.headers),
-                body=item.body,
-                now=clock(),
-            )
-            new += not duplicate
-        uow.commit()
-    return new
-
-
-def entry_sources(book: Book, connection: str) -> Counter[tuple[str, str]]:
-    """(external id, kind) of every entry the connection posted, with how often."""
-    return Counter(
-        (p.entry.source.external_id, p.entry.source.kind)
-        for p in reports.journal(book.db)
-        if p.entry.source.connection == connection
-    )
-
-
-def unsettled(book: Book, connection: str) -> list[tuple[str, str, str | None]]:
-    """Inbox rows neither posted nor ignored, with their errors (none should be left)."""
-    with UnitOfWork(book.db) as uow:
-        events = uow.inbox.find(connection=connection, limit=1000)
-    done = (EventStatus.POSTED, EventStatus.IGNORED)
-    return [(e.topic, e.status.value, e.last_error) for e in events if e.status not in done]

@@ -9,8 +9,11 @@ Square's rules it enforces, so a client that breaks them fails here as it would 
   ``cursor=`` and the *same* query as the first page (a changed query is refused with 400, as
   Square refuses it); the last page has no cursor, and an empty list has no key at all;
 * ``begin_time`` filters on ``created_at`` and ``sort_order=ASC`` is honoured;
-* scripted misbehaviour by request number: ``"throttle"`` answers 429 with ``Retry-After``,
-  ``"drop"`` starts a 200 answer and closes the socket half-way through its body.
+* a throttled request gets 429 with ``Retry-After`` in the same error format.
+
+:func:`square_api` serves the data as a :class:`fake_http.FakeApi`, so misbehaviour is scripted
+by request number (``"throttle"``; ``"cut"`` starts the answer and closes the socket half-way
+through its body).
 """
 
 from __future__ import annotations
@@ -18,29 +21,23 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from .fake_http import FakeApi, Reply, Request, json_reply
 
 TOKEN = "EAAAsquare_test_token"
 RETRY_AFTER = "7"
 
 
-@dataclass(frozen=True)
-class Request:
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-
-
-def error(category: str, code: str, detail: str) -> dict[str, Any]:
-    return {"errors": [{"category": category, "code": code, "detail": detail}]}
+def error(
+    status: int, category: str, code: str, detail: str, headers: dict[str, str] | None = None
+) -> Reply:
+    return json_reply(
+        status, {"errors": [{"category": category, "code": code, "detail": detail}]}, headers
+    )
 
 
 def _utc(value: str) -> datetime:
@@ -49,7 +46,7 @@ def _utc(value: str) -> datetime:
 
 @dataclass
 class SquareData:
-    """What the account holds, and how the server should misbehave."""
+    """What the account holds."""
 
     payments: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
@@ -58,21 +55,18 @@ class SquareData:
     """Payout id → its payout entries."""
     page_size: int = 3
     """Items per page, whatever ``limit`` asks, so a few items make several pages."""
-    faults: dict[int, str] = field(default_factory=dict)
-    """Request number (1-based) → ``throttle`` or ``drop``."""
-    requests: list[Request] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def route(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def route(self, request: Request) -> Reply:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            return 401, error(
+            return error(
+                401,
                 "AUTHENTICATION_ERROR",
                 "UNAUTHORIZED",
                 "This request could not be authorized.",
             )
         if not request.headers.get("square-version"):
-            return 400, error(
-                "INVALID_REQUEST_ERROR", "MISSING_REQUIRED_PARAMETER", "Square-Version"
+            return error(
+                400, "INVALID_REQUEST_ERROR", "MISSING_REQUIRED_PARAMETER", "Square-Version"
             )
         lists = {
             "/v2/payments": ("payments", self.payments),
@@ -81,23 +75,22 @@ class SquareData:
         }
         if request.path in lists:
             key, items = lists[request.path]
-            return self._page(request, key, _listed(items, request.query))
+            return self._page(request, key, _listed(items, request.params))
         parts = request.path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["v2", "payouts"] and parts[3] == "payout-entries":
             if parts[2] not in self.entries:
-                return 404, error("INVALID_REQUEST_ERROR", "NOT_FOUND", f"Payout {parts[2]}")
+                return error(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", f"Payout {parts[2]}")
             return self._page(request, "payout_entries", self.entries[parts[2]])
-        return 404, error("INVALID_REQUEST_ERROR", "NOT_FOUND", f"No route {request.path}")
+        return error(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", f"No route {request.path}")
 
-    def _page(
-        self, request: Request, key: str, items: list[dict[str, Any]]
-    ) -> tuple[int, dict[str, Any]]:
-        query = {k: v for k, v in request.query.items() if k != "cursor"}
+    def _page(self, request: Request, key: str, items: list[dict[str, Any]]) -> Reply:
+        query = {k: v for k, v in request.params.items() if k != "cursor"}
         offset = 0
-        if "cursor" in request.query:
-            offset, first_query = json.loads(base64.urlsafe_b64decode(request.query["cursor"]))
+        if "cursor" in request.params:
+            offset, first_query = json.loads(base64.urlsafe_b64decode(request.params["cursor"]))
             if first_query != query:
-                return 400, error(
+                return error(
+                    400,
                     "INVALID_REQUEST_ERROR",
                     "INVALID_CURSOR",
                     "The cursor was issued for a different query.",
@@ -108,61 +101,19 @@ class SquareData:
             body["cursor"] = base64.urlsafe_b64encode(
                 json.dumps([offset + self.page_size, query]).encode()
             ).decode()
-        return 200, body
+        return json_reply(200, body)
 
-    def answer(self, handler: BaseHTTPRequestHandler) -> None:
-        url = urlsplit(handler.path)
-        request = Request(
-            url.path,
-            {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
-            {k.lower(): v for k, v in handler.headers.items()},
-        )
-        with self.lock:
-            self.requests.append(request)
-            fault = self.faults.pop(len(self.requests), None)
-        if fault == "throttle":
-            status, data = 429, error("RATE_LIMIT_ERROR", "RATE_LIMITED", "Too many requests.")
-        else:
-            status, data = self.route(request)
-        payload = json.dumps(data).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(payload)))
-        if fault == "throttle":
-            handler.send_header("Retry-After", RETRY_AFTER)
-        handler.end_headers()
-        if fault == "drop":
-            handler.wfile.write(payload[: len(payload) // 2])
-            handler.wfile.flush()
-            handler.close_connection = True
-            handler.connection.shutdown(2)  # the client sees a body cut short
-            return
-        handler.wfile.write(payload)
 
-    @contextmanager
-    def running(self) -> Iterator[str]:
-        """Serve on a free loopback port for the block; yields the base URL."""
-        data = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                data.answer(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=5)
+def square_api(data: SquareData) -> FakeApi:
+    """Serve ``data``; a throttled request is told to come back after ``RETRY_AFTER`` seconds."""
+    throttled = error(
+        429,
+        "RATE_LIMIT_ERROR",
+        "RATE_LIMITED",
+        "Too many requests.",
+        {"Retry-After": RETRY_AFTER},
+    )
+    return FakeApi(data.route, throttled)
 
 
 def _listed(items: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:

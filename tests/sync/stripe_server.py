@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .shopify_server import FakeApi, Reply, Request, json_reply
+from .fake_http import FakeApi, Reply, Request, json_reply
 
 KEY = "sk_test_history"
 CREATED = 1709251200  # 2024-03-01T00:00:00Z

@@ -14,26 +14,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 
 from ledgerbridge.connectors.base import PlatformRequestFailed
 from ledgerbridge.connectors.bigcommerce import BigCommerceConnector
+from ledgerbridge.connectors.bigcommerce_api import BigCommerceClient
 from ledgerbridge.events import OrderPaid, Refund
 from ledgerbridge.money import Money
 from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
-from ledgerbridge.secrets_box import SecretBox
-from ledgerbridge.services import books, reports
+from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
-from ledgerbridge.store.database import Database
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
 from ledgerbridge.sync.base import Page, Pulled, Stream, SyncSource
 from ledgerbridge.sync.bigcommerce import BigCommercePuller
 from ledgerbridge.sync.registry import puller_for
+from tests.pipeline.conftest import Book
 
 from .bigcommerce_server import RESET_MS, TOKEN, FakeBigCommerce, make_order, make_refund, serve
+from .ledger_helpers import entry_sources, store
 
 bc = BigCommerceConnector()
 SINCE = dt.date(2024, 1, 1)
@@ -153,6 +153,7 @@ def test_pulled_resources_parse_to_the_webhooks_events(samples: Path) -> None:
         _, orders = pull(orders_stream(), url, [])
         _, refunds = pull(refunds_stream(), url, [])
         with BigCommercePuller().client(source(url), sleep=lambda s: None) as client:
+            assert isinstance(client, BigCommerceClient)  # the puller reads detail through it
             fetched = {n: client.order_detail(str(n)) for n in range(700, 703)}
             listed = {n: client.order_refunds(str(n)) for n in range(700, 702)}
             order_of = {n: client.order(str(n)) for n in range(700, 702)}
@@ -182,43 +183,17 @@ def test_pulled_resources_parse_to_the_webhooks_events(samples: Path) -> None:
 # --- into the books ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def ledger(db: Database) -> tuple[Database, SecretBox]:
-    books.init_book(db, base_currency="USD")
-    return db, SecretBox(Fernet.generate_key())
-
-
-def file_pulled(db: Database, items: list[Pulled]) -> list[int]:
+def file_pulled(book: Book, items: list[Pulled]) -> list[int]:
     """Store pulled items in the inbox as the sync engine does; returns the new ids."""
-    new: list[int] = []
-    with UnitOfWork(db) as uow:
+    with UnitOfWork(book.db) as uow:
         connection_id = uow.connections.get("bc").id
-        for item in items:
-            event_id, duplicate = uow.inbox.store(
-                connection_id=connection_id,
-                external_id=item.external_id,
-                topic=item.topic,
-                status=EventStatus.RECEIVED,
-                headers=dict(item.headers),
-                body=item.body,
-                now=NOW,
-            )
-            if not duplicate:
-                new.append(event_id)
-        uow.commit()
-    return new
-
-
-def entry_kinds(db: Database) -> list[tuple[str, str]]:
-    with UnitOfWork(db) as uow:
-        found = uow.entries.find(source_connection="bc")
-    return sorted((p.entry.source.external_id, p.entry.source.kind) for p in found)
+    return store(book, connection_id, items, NOW)
 
 
 def test_a_backfill_and_the_webhooks_post_each_order_and_refund_once(
-    ledger: tuple[Database, SecretBox], samples: Path
+    book: Book, samples: Path
 ) -> None:
-    db, box = ledger
+    db, box = book.db, book.box
     state = shop(3, refunds=2)
     with serve(state) as url:
         add_connection(
@@ -226,7 +201,7 @@ def test_a_backfill_and_the_webhooks_post_each_order_and_refund_once(
         )
         _, orders = pull(orders_stream(), url, [])
         _, refunds = pull(refunds_stream(), url, [])
-        assert len(file_pulled(db, orders + refunds)) == 5
+        assert len(file_pulled(book, orders + refunds)) == 5
         hooks = [
             webhook_body(samples, "webhook_store_order_created.json", n) for n in range(700, 703)
         ] + [
@@ -245,8 +220,8 @@ def test_a_backfill_and_the_webhooks_post_each_order_and_refund_once(
         _, again = pull(orders_stream(), url, [])
     assert {o.status for o in outcomes} == {EventStatus.POSTED}, outcomes
     assert len(outcomes) == 10
-    assert file_pulled(db, again) == []  # a second sync of unchanged orders stores nothing
-    assert entry_kinds(db) == [
+    assert file_pulled(book, again) == []  # a second sync of unchanged orders stores nothing
+    assert sorted(entry_sources(book, "bc").elements()) == [
         ("700", "order_paid"),
         ("701", "order_paid"),
         ("702", "order_paid"),
@@ -261,10 +236,8 @@ def test_a_backfill_and_the_webhooks_post_each_order_and_refund_once(
     assert tb.balance_of(clearing) == usd("28.60") + usd("30.60") + usd("32.60") - usd("10.80")
 
 
-def test_the_public_orders_list_sample_pulls_and_posts(
-    ledger: tuple[Database, SecretBox], samples: Path
-) -> None:
-    db, box = ledger
+def test_the_public_orders_list_sample_pulls_and_posts(book: Book, samples: Path) -> None:
+    db, box = book.db, book.box
     folder = samples / "webhooks" / "bigcommerce"
     state = FakeBigCommerce(
         routes={
@@ -283,7 +256,7 @@ def test_the_public_orders_list_sample_pulls_and_posts(
             page = stream.page(client, since=SINCE, cursor=None)
     assert page.cursor is None  # one order on a page of 250: the last page
     (item,) = page.items
-    file_pulled(db, [item])
+    file_pulled(book, [item])
     outcomes = Worker(db, box, StaticRates({})).drain()
     assert [o.status for o in outcomes] == [EventStatus.POSTED]
     with UnitOfWork(db) as uow:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -27,8 +26,7 @@ from ledgerbridge.money import Money
 from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
-from ledgerbridge.secrets_box import SecretBox
-from ledgerbridge.services import books, reports
+from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
 from ledgerbridge.services.sync import sync_connection
 from ledgerbridge.store.database import Database
@@ -38,6 +36,8 @@ from ledgerbridge.sync.magento import MagentoPuller
 from ledgerbridge.sync.registry import puller_for
 from tests.connectors.helpers import body
 
+from .ledger_helpers import new_book
+from .ledger_helpers import pull_all as pull_stream
 from .magento_server import TOKEN, FakeMagento, creditmemo, invoice, order, serve_magento
 
 SINCE = dt.date(2024, 3, 1)
@@ -81,16 +81,7 @@ def pull_all(
     pulled: dict[str, list[Pulled]] = {}
     with puller.client(source, sleep=(sleeps if sleeps is not None else []).append) as client:
         for stream in puller.streams(source):
-            cursor: str | None = None
-            items: list[Pulled] = []
-            for _ in range(10):
-                page = stream.page(client, since=SINCE, cursor=cursor)
-                items += page.items
-                cursor = page.cursor
-                if cursor is None:
-                    break
-            assert cursor is None, f"{stream.name} did not end"
-            pulled[stream.name] = items
+            pulled[stream.name] = pull_stream(stream, client, SINCE)
     return pulled
 
 
@@ -210,8 +201,7 @@ def test_history_and_webhooks_post_each_invoice_and_credit_memo_once(
     public = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    books.init_book(db, base_currency="USD")
-    box = SecretBox(Fernet.generate_key())
+    box = new_book(db).box
     add_connection(
         db,
         box,

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 
 from ledgerbridge.api.app import AppState, create_app
 from ledgerbridge.api.metrics import Metrics
@@ -24,7 +23,7 @@ from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
 from ledgerbridge.secrets_box import SecretBox
-from ledgerbridge.services import books, reports
+from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
 from ledgerbridge.services.sync import sync_connection
 from ledgerbridge.store.database import Database
@@ -36,6 +35,7 @@ from ledgerbridge.sync.paypal import PayPalPuller, TransactionStream
 from ledgerbridge.sync.registry import puller_for
 from tests.servers import free_port, serve_in_thread
 
+from .ledger_helpers import new_book
 from .paypal_server import (
     API_TOKEN,
     NOW,
@@ -215,8 +215,7 @@ class TestTransactionStream:
 
 @pytest.fixture
 def ledger(db: Database, paypal: FakePayPal, pki: Pki) -> tuple[Database, SecretBox, str]:
-    books.init_book(db, base_currency="USD")
-    box = SecretBox(Fernet.generate_key())
+    box = new_book(db).box
     stored = add_connection(
         db,
         box,

@@ -17,42 +17,24 @@ from ledgerbridge.connectors.shopify_api import API_VERSION
 from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
-from ledgerbridge.store.database import Database
 from ledgerbridge.sync.base import Pulled, SyncSource
 from ledgerbridge.sync.registry import puller_for
 from ledgerbridge.sync.shopify import OrdersStream, ShopifyPuller, next_page_info
 from tests.pipeline.conftest import Book
 from tests.pipeline.test_worker import FakeClock
 
-from .shopify_server import (
-    TOKEN,
-    FakeApi,
-    ShopifyData,
-    entry_sources,
-    new_book,
-    pull_all,
-    sample_orders,
-    settle,
-    shopify_api,
-    store,
-    unsettled,
-)
+from .fake_http import FakeApi, serving
+from .ledger_helpers import entry_sources, pull_all, settle, store, unsettled
+from .shopify_server import TOKEN, ShopifyData, sample_orders, shopify_api
 
 SINCE = dt.date(2024, 1, 1)
 SECRET = "shpss_history_secret"
 
 
 @pytest.fixture
-def book(db: Database) -> Book:
-    return new_book(db)
-
-
-@pytest.fixture
 def shop(samples: Path) -> Iterator[tuple[str, FakeApi, ShopifyData]]:
-    data = ShopifyData(sample_orders(samples))
-    fake = shopify_api(data)
-    with fake.running() as url:
-        yield url, fake, data
+    with serving(shopify_api, ShopifyData(sample_orders(samples))) as served:
+        yield served
 
 
 def source(url: str, token: str = TOKEN) -> SyncSource:
@@ -189,7 +171,7 @@ def test_history_and_webhooks_post_every_entry_once(
     puller = puller_for("shopify")
     with puller.client(source(url), sleep=lambda s: None) as client:
         items = [i for s in puller.streams(source(url)) for i in pull_all(s, client, SINCE)]
-    assert store(book, stored.id, items, clock) == 10
+    assert len(store(book, stored.id, items, clock())) == 10
     settle(book, clock)
     assert unsettled(book, "shop-api") == []
     after_sync = entry_sources(book, "shop-api")
@@ -209,7 +191,7 @@ def test_history_and_webhooks_post_every_entry_once(
     settle(book, clock)
     assert entry_sources(book, "shop-api") == after_sync  # the webhooks added nothing
     assert unsettled(book, "shop-api") == []
-    assert store(book, stored.id, items, clock) == 0  # a second sync stores nothing new
+    assert store(book, stored.id, items, clock()) == []  # a second sync stores nothing new
 
     balance = reports.trial_balance(book.db)
     assert balance.total_debit == balance.total_credit

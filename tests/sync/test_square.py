@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 
 from ledgerbridge.connectors.base import PlatformRequestFailed
 from ledgerbridge.connectors.square import SquareConnector, signature
@@ -24,15 +23,16 @@ from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
 from ledgerbridge.secrets_box import SecretBox
-from ledgerbridge.services import books, reports
+from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
 from ledgerbridge.store.database import Database
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
-from ledgerbridge.sync.base import Page, Pulled, Stream, SyncSource
-from ledgerbridge.sync.http import ApiClient
+from ledgerbridge.sync.base import SyncSource
 from ledgerbridge.sync.registry import puller_for
 from ledgerbridge.sync.square import SquarePuller
+from tests.sync.fake_http import FakeApi, serving
+from tests.sync.ledger_helpers import new_book, pull_all
 from tests.sync.square_server import (
     RETRY_AFTER,
     TOKEN,
@@ -42,6 +42,7 @@ from tests.sync.square_server import (
     payment,
     payout,
     refund,
+    square_api,
 )
 
 SQUARE = SquareConnector()
@@ -63,19 +64,6 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def pull_all(stream: Stream, client: ApiClient) -> list[Pulled]:
-    """Page until the stream says there is no next page, as the sync engine does."""
-    pulled: list[Pulled] = []
-    cursor: str | None = None
-    for _ in range(50):
-        page: Page = stream.page(client, since=SINCE, cursor=cursor)
-        pulled.extend(page.items)
-        cursor = page.cursor
-        if cursor is None:
-            return pulled
-    raise AssertionError("paging never ended")
-
-
 def payments(samples: Path) -> list[dict[str, Any]]:
     """Eight payments over eight days; the approved one and the one before SINCE are not filed."""
     made = [
@@ -88,7 +76,7 @@ def payments(samples: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def square(samples: Path) -> Iterator[tuple[str, SquareData]]:
+def square(samples: Path) -> Iterator[tuple[str, FakeApi, SquareData]]:
     data = SquareData(
         payments=payments(samples),
         refunds=[
@@ -104,43 +92,43 @@ def square(samples: Path) -> Iterator[tuple[str, SquareData]]:
             payout(samples, "po_3", 1500, created="2024-03-07T03:00:00Z", status="FAILED"),
         ],
     )
-    with data.running() as url:
-        yield url, data
+    with serving(square_api, data) as served:
+        yield served
 
 
 class TestPaging:
     def test_three_pages_survive_a_429_and_a_dropped_connection_and_each_item_comes_once(
-        self, square: tuple[str, SquareData]
+        self, square: tuple[str, FakeApi, SquareData]
     ) -> None:
-        url, data = square
-        data.faults = {2: "throttle", 3: "drop"}
+        url, fake, _ = square
+        fake.faults = {2: "throttle", 3: "cut"}
         sleeps = Sleeps()
         puller = SquarePuller()
         with puller.client(source(url), sleep=sleeps) as client:
-            pulled = pull_all(puller.streams(source(url))[0], client)
+            pulled = pull_all(puller.streams(source(url))[0], client, SINCE)
             assert client.retries == 2
         ids = [json.loads(p.body)["id"] for p in pulled]
         assert ids == ["PAY1", "PAY2", "PAY3", "PAY5", "PAY6", "PAY7"]  # oldest first, once
         assert {p.topic for p in pulled} == {"payment.updated"}
         assert sleeps[0] == float(RETRY_AFTER)  # Square said how long to wait; we waited that
         assert len(sleeps) == 2
-        lists = [r for r in data.requests if r.path == "/v2/payments"]
+        lists = [r for r in fake.requests if r.path == "/v2/payments"]
         assert len(lists) == 5  # three pages, one throttled, one cut short
-        first = lists[0].query
+        first = lists[0].params
         assert first["begin_time"] == "2024-03-01T00:00:00Z" and first["sort_order"] == "ASC"
         assert "cursor" not in first and all("cursor" in r.query for r in lists[1:])
         assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in lists)
         assert all(r.headers["square-version"] for r in lists)
 
     def test_refunds_and_payouts_are_filed_under_their_webhook_topics(
-        self, square: tuple[str, SquareData]
+        self, square: tuple[str, FakeApi, SquareData]
     ) -> None:
-        url, _ = square
+        url, _, _ = square
         puller = SquarePuller()
         _, refunds, payouts = puller.streams(source(url))
         with puller.client(source(url), sleep=Sleeps()) as client:
-            pulled_refunds = pull_all(refunds, client)
-            pulled_payouts = pull_all(payouts, client)
+            pulled_refunds = pull_all(refunds, client, SINCE)
+            pulled_payouts = pull_all(payouts, client, SINCE)
         assert [(p.topic, json.loads(p.body)["id"]) for p in pulled_refunds] == [
             ("refund.updated", "REF1"),
             ("refund.updated", "REF2"),
@@ -150,19 +138,19 @@ class TestPaging:
             ("payout.sent", "api:payout.sent:po_2"),
         ]
 
-    def test_a_location_narrows_every_list(self, square: tuple[str, SquareData]) -> None:
-        url, data = square
+    def test_a_location_narrows_every_list(self, square: tuple[str, FakeApi, SquareData]) -> None:
+        url, fake, _ = square
         where = source(url, location_id="L88917AVBK2S5")
         puller = SquarePuller()
         with puller.client(where, sleep=Sleeps()) as client:
             for stream in puller.streams(where):
-                pull_all(stream, client)
-        assert {r.query.get("location_id") for r in data.requests} == {"L88917AVBK2S5"}
+                pull_all(stream, client, SINCE)
+        assert {r.one("location_id") for r in fake.requests} == {"L88917AVBK2S5"}
 
     def test_a_wrong_token_is_refused_with_squares_own_words(
-        self, square: tuple[str, SquareData]
+        self, square: tuple[str, FakeApi, SquareData]
     ) -> None:
-        url, _ = square
+        url, _, _ = square
         wrong = SyncSource("square", "square", url, "EAAAwrong", {})
         puller = SquarePuller()
         with (
@@ -173,13 +161,15 @@ class TestPaging:
         assert caught.value.status == 401
         assert "This request could not be authorized." in caught.value.message
 
-    def test_pulling_twice_gives_the_same_inbox_keys(self, square: tuple[str, SquareData]) -> None:
-        url, _ = square
+    def test_pulling_twice_gives_the_same_inbox_keys(
+        self, square: tuple[str, FakeApi, SquareData]
+    ) -> None:
+        url, _, _ = square
         puller = SquarePuller()
         with puller.client(source(url), sleep=Sleeps()) as client:
             stream = puller.streams(source(url))[0]
-            assert [p.external_id for p in pull_all(stream, client)] == [
-                p.external_id for p in pull_all(stream, client)
+            assert [p.external_id for p in pull_all(stream, client, SINCE)] == [
+                p.external_id for p in pull_all(stream, client, SINCE)
             ]
 
     def test_the_registry_knows_the_puller(self) -> None:
@@ -189,12 +179,12 @@ class TestPaging:
 class TestPulledMatchesWebhook:
     @pytest.mark.parametrize("stream_index", [0, 1, 2], ids=["payments", "refunds", "payouts"])
     def test_each_pulled_item_parses_to_the_events_of_its_webhook(
-        self, square: tuple[str, SquareData], stream_index: int
+        self, square: tuple[str, FakeApi, SquareData], stream_index: int
     ) -> None:
-        url, data = square
+        url, _, data = square
         puller = SquarePuller()
         with puller.client(source(url), sleep=Sleeps()) as client:
-            pulled = pull_all(puller.streams(source(url))[stream_index], client)
+            pulled = pull_all(puller.streams(source(url))[stream_index], client, SINCE)
         originals = {o["id"]: o for o in [*data.payments, *data.refunds, *data.payouts]}
         assert pulled
         for item in pulled:
@@ -212,19 +202,19 @@ class TestPulledMatchesWebhook:
 
 class TestPayoutEntries:
     def test_entries_are_read_across_pages_through_a_429(
-        self, samples: Path, square: tuple[str, SquareData]
+        self, samples: Path, square: tuple[str, FakeApi, SquareData]
     ) -> None:
-        url, data = square
+        url, fake, data = square
         data.entries["po_1"] = [
             entry(f"poe_{n}", "po_1", "CHARGE", 1000, 30, f"PAY{n}") for n in range(7)
         ]
-        data.faults = {2: "throttle"}
+        fake.faults = {2: "throttle"}
         sleeps = Sleeps()
         with square_client(url, TOKEN, sleep=sleeps) as client:
             found = payout_entries(client, "po_1")
         assert [e["id"] for e in found] == [f"poe_{n}" for n in range(7)]
         assert sleeps == [float(RETRY_AFTER)]
-        assert {r.path for r in data.requests} == {"/v2/payouts/po_1/payout-entries"}
+        assert {r.path for r in fake.requests} == {"/v2/payouts/po_1/payout-entries"}
 
 
 # --- end to end: signed webhooks → receive → worker → ledger ----------------------------------
@@ -268,11 +258,10 @@ class Ledger:
 
 
 def open_ledger(db: Database, api_url: str | None = None) -> Ledger:
-    books.init_book(db, base_currency="USD")
-    box = SecretBox(Fernet.generate_key())
+    book = new_book(db)
     add_connection(
         db,
-        box,
+        book.box,
         name="square",
         platform="square",
         secret=SIGNATURE_KEY,
@@ -280,7 +269,7 @@ def open_ledger(db: Database, api_url: str | None = None) -> Ledger:
         api_token=TOKEN if api_url else None,
         settings={"notification_url": NOTIFY},
     )
-    return Ledger(db, box)
+    return Ledger(db, book.box)
 
 
 def trade(ledger: Ledger, samples: Path) -> list[int]:
@@ -310,7 +299,8 @@ class TestClearingEndsAtZero:
                 ]
             }
         )
-        with data.running() as url:
+        fake = square_api(data)
+        with fake.running() as url:
             ledger = open_ledger(db, url)
             ids = trade(ledger, samples)
             ids.append(ledger.deliver("payout.paid", payout(samples, "po_1", 12045), "e-5"))
@@ -325,7 +315,7 @@ class TestClearingEndsAtZero:
             "fees": usd("9.55"),  # 3.20 + 1.75 − 0.40 returned + 5.00; not the payments' fees too
             "suspense": usd("0.00"),
         }
-        asked = [r for r in data.requests if r.path == "/v2/payouts/po_1/payout-entries"]
+        asked = [r for r in fake.requests if r.path == "/v2/payouts/po_1/payout-entries"]
         assert asked and all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in asked)
 
     def test_without_api_access_the_payments_book_the_fees(

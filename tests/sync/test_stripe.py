@@ -18,22 +18,14 @@ from ledgerbridge.connectors.stripe import StripeConnector, signature
 from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
-from ledgerbridge.store.database import Database
 from ledgerbridge.sync.base import Pulled, SyncSource
 from ledgerbridge.sync.registry import puller_for
 from ledgerbridge.sync.stripe import STREAMS, StripePuller
 from tests.pipeline.conftest import Book
 from tests.pipeline.test_worker import FakeClock
 
-from .shopify_server import (
-    FakeApi,
-    entry_sources,
-    new_book,
-    pull_all,
-    settle,
-    store,
-    unsettled,
-)
+from .fake_http import FakeApi, serving
+from .ledger_helpers import entry_sources, pull_all, settle, store, unsettled
 from .stripe_server import CREATED, KEY, StripeData, stripe_api, stripe_data
 
 SINCE = dt.date(2024, 3, 1)
@@ -57,16 +49,9 @@ EXPECTED = {
 
 
 @pytest.fixture
-def book(db: Database) -> Book:
-    return new_book(db)
-
-
-@pytest.fixture
 def stripe(samples: Path) -> Iterator[tuple[str, FakeApi, StripeData]]:
-    data = stripe_data(samples)
-    fake = stripe_api(data)
-    with fake.running() as url:
-        yield url, fake, data
+    with serving(stripe_api, stripe_data(samples)) as served:
+        yield served
 
 
 def source(url: str, key: str = KEY) -> SyncSource:
@@ -225,7 +210,7 @@ def test_history_and_webhooks_post_every_entry_once(
     puller = puller_for("stripe")
     with puller.client(source(url), sleep=lambda s: None) as client:
         items = [i for s in puller.streams(source(url)) for i in pull_all(s, client, SINCE)]
-    assert store(book, stored.id, items, clock) == len(EXPECTED)
+    assert len(store(book, stored.id, items, clock())) == len(EXPECTED)
     settle(book, clock)
     assert unsettled(book, "stripe-api") == []
     after_sync = entry_sources(book, "stripe-api")
@@ -246,7 +231,7 @@ def test_history_and_webhooks_post_every_entry_once(
     assert entry_sources(book, "stripe-api") == after_sync  # the webhooks added nothing
     # the webhooks' deliveries read the balance transactions from the same API
     assert any(r.path.startswith("/v1/balance_transactions") for r in fake.requests)
-    assert store(book, stored.id, items, clock) == 0  # a second sync stores nothing new
+    assert store(book, stored.id, items, clock()) == []  # a second sync stores nothing new
 
     balance = reports.trial_balance(book.db)
     assert balance.total_debit == balance.total_credit

@@ -18,22 +18,14 @@ from ledgerbridge.events import Refund
 from ledgerbridge.pipeline.ingest import ConnectionDirectory, receive
 from ledgerbridge.services import reports
 from ledgerbridge.services.connections import add_connection
-from ledgerbridge.store.database import Database
 from ledgerbridge.sync.base import Pulled, SyncSource
 from ledgerbridge.sync.registry import puller_for
 from ledgerbridge.sync.woocommerce import OrdersStream, WooCommercePuller, refund_detail
 from tests.pipeline.conftest import Book
 from tests.pipeline.test_worker import FakeClock
 
-from .shopify_server import (
-    FakeApi,
-    entry_sources,
-    new_book,
-    pull_all,
-    settle,
-    store,
-    unsettled,
-)
+from .fake_http import FakeApi, serving
+from .ledger_helpers import entry_sources, pull_all, settle, store, unsettled
 from .woocommerce_server import API_TOKEN, ORDERS, WooData, woo_api, woo_data
 
 SINCE = dt.date(2024, 4, 1)
@@ -41,16 +33,9 @@ SECRET = "wc_history_secret"
 
 
 @pytest.fixture
-def book(db: Database) -> Book:
-    return new_book(db)
-
-
-@pytest.fixture
 def woo(samples: Path) -> Iterator[tuple[str, FakeApi, WooData]]:
-    data = woo_data(samples)
-    fake = woo_api(data)
-    with fake.running() as url:
-        yield url, fake, data
+    with serving(woo_api, woo_data(samples)) as served:
+        yield served
 
 
 def source(url: str, token: str = API_TOKEN) -> SyncSource:
@@ -146,7 +131,7 @@ def test_history_and_webhooks_post_every_entry_once(
     puller = puller_for("woocommerce")
     with puller.client(source(url), sleep=lambda s: None) as client:
         items = [i for s in puller.streams(source(url)) for i in pull_all(s, client, SINCE)]
-    assert store(book, connection_id, items, clock) == 7
+    assert len(store(book, connection_id, items, clock())) == 7
     settle(book, clock)
     assert unsettled(book, "woo-api") == []
     after_sync = entry_sources(book, "woo-api")

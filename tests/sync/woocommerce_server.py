@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .shopify_server import FakeApi, Reply, Request, json_reply
+from .fake_http import FakeApi, Reply, Request, json_reply
 
 CONSUMER_KEY = "ck_4e1b0c3a9f6d2e8b7a5c1d0e9f8a7b6c5d4e3f2a"
 CONSUMER_SECRET = "cs_0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b"
