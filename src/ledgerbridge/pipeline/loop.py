@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
 log = structlog.get_logger("ledgerbridge.loop")
+
+T = TypeVar("T")
+
+
+def drain(round_: Callable[[], list[T]], *, max_rounds: int) -> list[T]:
+    """Run rounds until one finds nothing due (tests and one-shot commands); work whose retry
+    is not yet due is left for later."""
+    outcomes: list[T] = []
+    for _ in range(max_rounds):
+        batch = round_()
+        if not batch:
+            break
+        outcomes.extend(batch)
+    return outcomes
 
 
 class PollingLoop:

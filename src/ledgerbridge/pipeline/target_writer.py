@@ -37,7 +37,7 @@ from ledgerbridge.mapping.target import (
 )
 from ledgerbridge.mapping.target_columns import ReflectedTable, reflect
 from ledgerbridge.mapping.target_context import entry_document, line_document
-from ledgerbridge.pipeline.loop import PollingLoop
+from ledgerbridge.pipeline.loop import PollingLoop, drain
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.pipeline.target_delivery import DeliveryRefused, EntryRows, deliver
 from ledgerbridge.store.database import Database
@@ -115,14 +115,8 @@ class TargetDispatcher:
         return [self.process(outbox_id) for outbox_id in self.claim()]
 
     def drain(self, *, max_rounds: int = 1000) -> list[TargetOutcome]:
-        """Deliver until nothing is due (tests, ``ingest``); retries not yet due wait."""
-        outcomes: list[TargetOutcome] = []
-        for _ in range(max_rounds):
-            batch = self.run_once()
-            if not batch:
-                break
-            outcomes.extend(batch)
-        return outcomes
+        """Deliver until nothing is due (tests); retries not yet due wait."""
+        return drain(self.run_once, max_rounds=max_rounds)
 
     def close(self) -> None:
         for engine in self._engines.values():

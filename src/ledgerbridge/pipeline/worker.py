@@ -33,7 +33,7 @@ from ledgerbridge.errors import LedgerBridgeError
 from ledgerbridge.mapping.apply import post_mapped
 from ledgerbridge.pipeline.enrich import fetch_extra, ledger_extra
 from ledgerbridge.pipeline.ingest import ConnectionDirectory
-from ledgerbridge.pipeline.loop import PollingLoop
+from ledgerbridge.pipeline.loop import PollingLoop, drain
 from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.posting.rates import RateTable
@@ -111,13 +111,7 @@ class Worker:
 
     def drain(self, *, max_rounds: int = 1000) -> list[Outcome]:
         """Process until nothing is due (tests and ``ingest``); retries not yet due wait."""
-        outcomes: list[Outcome] = []
-        for _ in range(max_rounds):
-            batch = self.run_once()
-            if not batch:
-                break
-            outcomes.extend(batch)
-        return outcomes
+        return drain(self.run_once, max_rounds=max_rounds)
 
     def process(self, event_id: int) -> Outcome:
         bound = log.bind(event_id=event_id)
