@@ -39,7 +39,7 @@ from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.posting.rates import RateTable
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.services.books import post_in
-from ledgerbridge.services.mapping import MappingCache, raw_payload
+from ledgerbridge.services.mapping import MappingCache, mapping_input
 from ledgerbridge.store.database import Database, StoreUnavailable
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -154,7 +154,11 @@ class Worker:
             base = uow.book.require().base_currency
             mapping = self.mappings.active(uow, connection.stored.id)
             accounts = account_map(uow, connection, mapping)
-            raw = raw_payload(event.body) if mapping is not None else None
+            raw = (
+                mapping_input(connection.platform, event.body, fetched)
+                if mapping is not None
+                else None
+            )
             entry_ids: list[int] = []
             for canonical in parsed.events:
                 entry, mapped_notices = post_mapped(

@@ -26,6 +26,7 @@ from ledgerbridge.events import Notice
 from ledgerbridge.ledger.serialize import canonical_bytes, entry_dict
 from ledgerbridge.mapping.apply import post_mapped
 from ledgerbridge.mapping.document import ActiveMapping, MappingDocument
+from ledgerbridge.mapping.target import safe_url
 from ledgerbridge.mapping.validate import TargetCheck, validate
 from ledgerbridge.pipeline.enrich import ledger_extra
 from ledgerbridge.pipeline.prior import account_map, load_prior, subject_of
@@ -47,10 +48,29 @@ def load_document(text: str, *, filename: str = "") -> Any:
     try:
         if filename.endswith(".json") or stripped.startswith("{"):
             return json.loads(text)
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         detail = " ".join(str(exc).split())
         raise InvalidInput(f"the mapping is not valid JSON or YAML: {detail}") from None
+    _require_text_keys(data, "")
+    return data
+
+
+def _require_text_keys(data: object, path: str) -> None:
+    """YAML keys may be numbers, booleans or null (``1:``, ``yes:``, ``~:``); a mapping's names
+    are text, so such a key is refused by its path instead of being stored as "1" or "true"."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str):
+                raise InvalidInput(
+                    f"{where}: names in a mapping must be text; quote the key ('{key}':)",
+                    field=where,
+                )
+            _require_text_keys(value, where)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _require_text_keys(value, f"{path}[{index}]")
 
 
 def document_sha256(document: Mapping[str, Any]) -> str:
@@ -150,8 +170,18 @@ def _shown(connection: StoredConnection, versions: list[StoredMapping]) -> dict[
         "platform": connection.platform,
         "active_version": active.version if active else None,
         "versions": [_version_json(v) for v in versions],
-        "document": active.document if active else None,
+        "document": _without_password(active.document) if active else None,
     }
+
+
+def _without_password(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as shown to readers: a target URL's password replaced by ``***`` (the
+    stored document keeps it; showing it would hand the ERP's credentials to any read key)."""
+    shown = dict(document)
+    target = shown.get("target")
+    if isinstance(target, Mapping) and isinstance(target.get("url"), str):
+        shown["target"] = {**target, "url": safe_url(target["url"])}
+    return shown
 
 
 def show(db: Database, connection: str | None = None) -> dict[str, Any]:
@@ -188,13 +218,55 @@ class MappingCache:
         return cached
 
 
-def raw_payload(body: bytes) -> Any:
-    """The delivery's JSON for mapping expressions; None when it is not JSON (the connector
-    then says what is wrong with it)."""
+SHOPIFY_WRAPPERS = frozenset({"order", "refund", "payout"})
+
+
+def mapping_input(platform: str, body: bytes, fetched: Mapping[str, Any] | None = None) -> Any:
+    """The JSON mapping expressions run over: the platform's resource itself, the same whether
+    it came in a webhook envelope or bare from a history sync, so one expression serves both.
+
+    * Shopify: the order / refund (Admin REST wraps it in ``{"order": …}``, webhooks do not);
+    * Stripe: the event's ``data.object`` (a sync pulls the charge itself);
+    * Square: the payment / refund / payout inside ``data.object``;
+    * PayPal: the event's ``resource`` (capture, refund, dispute);
+    * BigCommerce: ``{"order", "products", "taxes", …}`` as read from the API (a webhook is
+      only an id; the worker fetched the rest);
+    * Adobe Commerce: ``{"invoice" | "creditmemo", "order", …}`` (a webhook's ``data`` plus the
+      order the worker fetched);
+    * WooCommerce: the order, as both forms are.
+
+    None when the body is not JSON (the connector then says what is wrong with it).
+    """
     try:
-        return load_json(body)
+        doc = load_json(body)
     except PayloadInvalid:
         return None
+    if not isinstance(doc, dict):
+        return doc
+    if platform == "shopify" and len(doc) == 1:
+        ((key, value),) = doc.items()
+        return value if key in SHOPIFY_WRAPPERS and isinstance(value, dict) else doc
+    if platform in ("stripe", "square", "paypal"):
+        return _unwrapped_event(platform, doc)
+    if platform == "bigcommerce" and "scope" in doc:
+        return dict(fetched or {})
+    if platform == "magento" and "eventName" in doc and isinstance(doc.get("data"), dict):
+        return {**doc["data"], **(fetched or {})}
+    return doc
+
+
+def _unwrapped_event(platform: str, doc: dict[str, Any]) -> Any:
+    if platform == "paypal":
+        resource = doc.get("resource")
+        return resource if "event_type" in doc and isinstance(resource, dict) else doc
+    data = doc.get("data")
+    inner = data.get("object") if isinstance(data, dict) else None
+    if platform == "stripe":
+        return inner if doc.get("object") == "event" and isinstance(inner, dict) else doc
+    if isinstance(inner, dict) and len(inner) == 1:  # Square: {"payment": {...}}
+        (value,) = inner.values()
+        return value if isinstance(value, dict) else inner
+    return inner if isinstance(inner, dict) else doc
 
 
 def test_mapping(
@@ -228,7 +300,7 @@ def test_mapping(
         parsed = connector_for(stored.platform).parse(topic, body, extra=extra)
         base = uow.book.require().base_currency
         accounts = account_map(uow, opened, mapping)
-        raw = raw_payload(body)
+        raw = mapping_input(stored.platform, body)
         notices: list[Notice] = list(parsed.notices)
         entries: list[dict[str, Any]] = []
         for event in parsed.events:
