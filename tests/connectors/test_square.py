@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from ledgerbridge.connectors import connector_for
 from ledgerbridge.connectors.base import PayloadInvalid, SignatureInvalid, UnsupportedTopic
 from ledgerbridge.connectors.square import SquareConnector, signature
+from ledgerbridge.connectors.square_objects import fee_source
+from ledgerbridge.errors import InvalidInput
 from ledgerbridge.events import (
     Adjustment,
     Dispute,
@@ -268,7 +270,7 @@ class TestPayments:
     def test_with_payout_entries_the_payment_books_no_fee(self, samples: Path) -> None:
         p = payment(samples, "PAY1", 1000, fee=64)
         events, _ = parse(
-            "payment.updated", envelope("payment.updated", p, "e1"), fees_from_payouts=True
+            "payment.updated", envelope("payment.updated", p, "e1"), fee_source="payouts"
         )
         assert [type(e) for e in events] == [OrderPaid]
 
@@ -340,7 +342,7 @@ class TestRefunds:
         self, samples: Path
     ) -> None:
         data = json.loads(sample(samples, "event_refund_updated.json"))
-        events, _ = parse("refund.updated", data, fees_from_payouts=True)
+        events, _ = parse("refund.updated", data, fee_source="payouts")
         assert only(events, Refund).fee_refunded is None
 
     def test_the_app_developers_contribution_comes_back_with_the_fee(self, samples: Path) -> None:
@@ -414,6 +416,33 @@ class TestPayouts:
         assert (debit.amount, debit.direction) == (usd("1.03"), "credit")
         assert not any(isinstance(e, Payout) for e in events)
         assert "took 1.03 USD from the bank account" in notices[0]
+
+    def test_with_fees_from_payouts_but_no_entries_the_fees_are_not_guessed(
+        self, samples: Path
+    ) -> None:
+        events, notices = parse("payout.paid", payout(samples, "po_1", 7220), fee_source="payouts")
+        p = only(events, Payout)
+        assert p.fees_known is False and p.fees.is_zero()
+        assert "fees are not known" in notices[0] and "no API token" in notices[0]
+
+    def test_with_fees_from_payments_the_entries_book_no_fee(self, samples: Path) -> None:
+        entries = [entry("poe_1", "po_1", "CHARGE", 10000, 320, "PAY1")]
+        events, notices = parse(
+            "payout.paid",
+            payout(samples, "po_1", 9680),
+            payout_entries=entries,
+            fee_source="payments",
+        )
+        p = only(events, Payout)
+        assert p.fees_known is False and p.fees.is_zero()
+        assert "fees come from the payments" in notices[0]
+
+    def test_a_fee_source_other_than_payments_or_payouts_is_refused(self) -> None:
+        with pytest.raises(InvalidInput, match="payments or payouts"):
+            fee_source({"fee_source": "payout"}, has_token=True)
+        assert fee_source({}, has_token=True) == "payouts"  # made before the setting
+        assert fee_source({}, has_token=False) == "payments"
+        assert fee_source({"fee_source": "payments"}, has_token=True) == "payments"
 
     def test_a_failed_payout_posts_nothing(self, samples: Path) -> None:
         events, notices = parse("payout.failed", payout(samples, "po_1", 100, status="FAILED"))

@@ -24,7 +24,7 @@ from ledgerbridge.pipeline.worker import Worker
 from ledgerbridge.posting.rates import StaticRates
 from ledgerbridge.secrets_box import SecretBox
 from ledgerbridge.services import reports
-from ledgerbridge.services.connections import add_connection
+from ledgerbridge.services.connections import add_connection, update_connection
 from ledgerbridge.store.database import Database
 from ledgerbridge.store.inbox import EventStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
@@ -243,6 +243,14 @@ class Ledger:
             event = uow.inbox.get(event_id)
         return event.status, event.last_error
 
+    def notices(self, event_id: int) -> list[str]:
+        with UnitOfWork(self.db) as uow:
+            return [n["message"] for n in uow.inbox.get(event_id).notices]
+
+    def settings(self) -> dict[str, Any]:
+        with UnitOfWork(self.db) as uow:
+            return dict(uow.connections.get("square").settings)
+
     def balances(self) -> dict[str, Money]:
         with UnitOfWork(self.db) as uow:
             roles = uow.accounts.roles()
@@ -348,6 +356,109 @@ class TestClearingEndsAtZero:
             )
         with UnitOfWork(db) as uow:
             assert uow.inbox.find(connection="square") == []
+
+
+def po_1_entries() -> dict[str, list[dict[str, Any]]]:
+    """The entries of the payout that settles ``trade``: the same fees the payments carry."""
+    return {
+        "po_1": [
+            entry("poe_1", "po_1", "CHARGE", 10000, 320, "PAY1"),
+            entry("poe_2", "po_1", "CHARGE", 5000, 175, "PAY2"),
+            entry("poe_3", "po_1", "REFUND", -2000, -40, "REF1"),
+        ]
+    }
+
+
+class TestFeeSourceIsFixedPerConnection:
+    def test_the_connection_records_where_its_fees_come_from(self, db: Database) -> None:
+        ledger = open_ledger(db)
+        assert ledger.settings()["fee_source"] == "payments"
+        add_connection(
+            db,
+            ledger.box,
+            name="sq2",
+            platform="square",
+            secret="k",
+            api_token=TOKEN,
+            settings={"notification_url": NOTIFY},
+        )
+        with UnitOfWork(db) as uow:
+            assert uow.connections.get("sq2").settings["fee_source"] == "payouts"
+
+    def test_adding_a_token_later_does_not_book_the_payments_fees_again(
+        self, db: Database, samples: Path
+    ) -> None:
+        fake = square_api(SquareData(entries=po_1_entries()))
+        with fake.running() as url:
+            ledger = open_ledger(db)
+            ids = trade(ledger, samples)
+            ledger.drain()
+            # The merchant adds a token for history sync; fees were already booked per payment.
+            update_connection(db, ledger.box, "square", api_url=url, api_token=TOKEN)
+            ids.append(ledger.deliver("payout.paid", payout(samples, "po_1", 12545), "e-5"))
+            ledger.drain()
+        assert [ledger.status(i)[0] for i in ids] == [EventStatus.POSTED] * len(ids)
+        assert ledger.balances() == {
+            "clearing": usd("0.00"),
+            "bank": usd("125.45"),
+            "fees": usd("4.55"),  # once, from the payments; not 9.10
+            "suspense": usd("0.00"),
+        }
+        assert "fees come from the payments" in " ".join(ledger.notices(ids[-1]))
+
+    def test_switching_to_payouts_on_purpose_books_later_fees_from_the_payout(
+        self, db: Database, samples: Path
+    ) -> None:
+        fake = square_api(SquareData(entries=po_1_entries()))
+        with fake.running() as url:
+            ledger = open_ledger(db)
+            update_connection(
+                db,
+                ledger.box,
+                "square",
+                api_url=url,
+                api_token=TOKEN,
+                settings={"fee_source": "payouts"},
+            )
+            ids = trade(ledger, samples)
+            ids.append(ledger.deliver("payout.paid", payout(samples, "po_1", 12545), "e-5"))
+            ledger.drain()
+        assert [ledger.status(i)[0] for i in ids] == [EventStatus.POSTED] * len(ids)
+        assert ledger.balances()["clearing"] == usd("0.00")
+        assert ledger.balances()["fees"] == usd("4.55")
+        assert any(r.path == "/v2/payouts/po_1/payout-entries" for r in fake.requests)
+
+    def test_payouts_without_a_token_post_with_unknown_fees_and_say_so(
+        self, db: Database, samples: Path
+    ) -> None:
+        fake = square_api(SquareData(entries=po_1_entries()))
+        with fake.running() as url:
+            ledger = open_ledger(db, url)
+            ids = trade(ledger, samples)
+            update_connection(db, ledger.box, "square", api_token="")  # token removed
+            ids.append(ledger.deliver("payout.paid", payout(samples, "po_1", 12545), "e-5"))
+            ledger.drain()
+        assert [ledger.status(i)[0] for i in ids] == [EventStatus.POSTED] * len(ids)
+        balances = ledger.balances()
+        # No fee is guessed: 4.55 stays in clearing until the payout is read with a token.
+        assert (balances["fees"], balances["clearing"]) == (usd("0.00"), usd("4.55"))
+        assert "fees are not known" in " ".join(ledger.notices(ids[-1]))
+        assert not fake.requests
+
+    def test_a_connection_made_before_the_setting_keeps_the_token_rule(
+        self, db: Database, samples: Path
+    ) -> None:
+        fake = square_api(SquareData(entries=po_1_entries()))
+        with fake.running() as url:
+            ledger = open_ledger(db, url)
+            update_connection(db, ledger.box, "square", settings={"fee_source": None})
+            assert "fee_source" not in ledger.settings()
+            ids = trade(ledger, samples)
+            ids.append(ledger.deliver("payout.paid", payout(samples, "po_1", 12545), "e-5"))
+            ledger.drain()
+        assert [ledger.status(i)[0] for i in ids] == [EventStatus.POSTED] * len(ids)
+        assert ledger.balances()["fees"] == usd("4.55")
+        assert ledger.balances()["clearing"] == usd("0.00")
 
 
 class TestSamplesThroughThePipeline:

@@ -16,11 +16,12 @@ and a key of the event id alone would then drop the event that completes the ref
 ``payment.created``,               OrderPaid for a COMPLETED payment, keyed on the payment
 ``payment.updated``                id (both topics post once); APPROVED/PENDING wait,
                                    FAILED/CANCELED post nothing; Fees from
-                                   ``processing_fee``/``app_fee_money`` without API access
+                                   ``processing_fee``/``app_fee_money`` when the
+                                   connection's ``fee_source`` is payments
 ``refund.created``,                Refund for a COMPLETED refund, on the payment's sale
 ``refund.updated``
-``payout.sent``, ``payout.paid``   Payout (once); exact fees from the payout's entries with
-                                   API access (:mod:`.square_payouts`)
+``payout.sent``, ``payout.paid``   Payout (once); exact fees from the payout's entries when
+                                   ``fee_source`` is payouts (:mod:`.square_payouts`)
 ``payout.failed``                  nothing; a notice
 ``dispute.created``,               Dispute: EVIDENCE_REQUIRED/PROCESSING opened (Square has
 ``dispute.state.updated``,         withdrawn the funds), WON won, LOST/ACCEPTED lost,
@@ -161,7 +162,7 @@ class SquareConnector:
         self, topic: str, body: bytes, *, extra: Mapping[str, Any] | None = None
     ) -> ParseResult:
         """Events for one Square event (or bare API object). ``extra`` may hold
-        ``fees_from_payouts`` and ``payout_entries`` (see :mod:`.square_api`)."""
+        ``fee_source`` and ``payout_entries`` (see :mod:`.square_api`)."""
         if topic not in self.supported_topics:
             raise UnsupportedTopic(f"Square event type {topic!r} is not posted")
         root = Obj(load_object(body))

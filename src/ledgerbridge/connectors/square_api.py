@@ -16,7 +16,8 @@ an empty result has no list at all. Errors answer ``{"errors": [{"category", "co
 Connection settings: ``api_url`` (default ``https://connect.squareup.com``; the sandbox is
 ``https://connect.squareupsandbox.com``), ``api_token`` (an access token with
 PAYMENTS_READ and PAYOUTS_READ), optional ``location_id`` (lists default to the main
-location) and ``square_version``.
+location), ``square_version`` and ``fee_source`` (``payments`` or ``payouts``, recorded when
+the connection is made; see :func:`.square_objects.fee_source`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ledgerbridge.connectors.base import PayloadInvalid, PlatformUnavailable, load_object
+from ledgerbridge.connectors.square_objects import fee_source
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.sync.http import ApiClient
 
@@ -128,12 +130,15 @@ def _payout_id(body: bytes) -> str | None:
 def square_extra(connection: OpenConnection, topic: str, body: bytes) -> Mapping[str, Any]:
     """The ``extra`` a Square delivery is parsed with.
 
-    With an API token, fees are booked exactly from each payout's entries, which are fetched
-    here; without one, from the payments that carry them. Never both.
+    The connection's ``fee_source`` says whether payments or payouts book the fees, never
+    both; with payouts and an API token, a payout's entries are fetched here. Without a token
+    they cannot be, and the payout says its fees are not known rather than guessing them.
     """
     token = connection.api_token
-    extra: dict[str, Any] = {"fees_from_payouts": bool(token)}
-    payout_id = _payout_id(body) if token and topic in PAYOUT_TOPICS else None
+    source = fee_source(connection.stored.settings, has_token=bool(token))
+    extra: dict[str, Any] = {"fee_source": source}
+    fetch = source == "payouts" and token and topic in PAYOUT_TOPICS
+    payout_id = _payout_id(body) if fetch else None
     if token and payout_id:
         stored = connection.stored
         with square_client(stored.api_url, token, settings=stored.settings) as client:

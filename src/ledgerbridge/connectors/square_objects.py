@@ -17,12 +17,12 @@ Keys, chosen so a payment, its refunds and its disputes meet on one subject:
   id>)``: whichever first says COMPLETED posts, the other finds it booked.
 * A refund is keyed on its own id; a dispute on its id and stage.
 
-Fees are booked once, from one of two sources (``extra["fees_from_payouts"]``, set by the
-worker when the connection has an API token):
+Fees are booked once, from one of two sources: the connection's ``fee_source`` setting, which
+the worker passes as ``extra["fee_source"]`` (see :func:`fee_source`):
 
-* **from payouts** (API access): the payout's entries state every fee it settled, exactly; the
-  payments and refunds post no fees;
-* **from payments** (webhooks only): each ``processing_fee`` entry of a payment is a
+* **payouts**: the payout's entries (read with the API token) state every fee it settled,
+  exactly; the payments and refunds post no fees;
+* **payments**: each ``processing_fee`` entry of a payment is a
   :class:`Fee` (``<payment id>:fee:<n>``, so a later fee adjustment posts too), an
   ``app_fee_money`` is a Fee paid to the app developer, and a refund's negative processing fee
   (the fee Square gives back) plus the developer's ``app_fee_money`` contribution is its
@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.connectors.payload import Obj, invalid, money_at
+from ledgerbridge.errors import InvalidInput
 from ledgerbridge.events import (
     Adjustment,
     CanonicalEvent,
@@ -62,6 +63,36 @@ Events = tuple[list[CanonicalEvent], list[Notice]]
 GATEWAY = "square"
 OUTSIDE_SQUARE = frozenset({"CASH", "EXTERNAL"})
 """Payment source types (and refund destination types) whose money never enters the balance."""
+FEE_SOURCES = ("payments", "payouts")
+
+
+def fee_source(settings: Mapping[str, Any], *, has_token: bool) -> str:
+    """Where a connection's fees are booked from: its ``fee_source`` setting.
+
+    The setting is fixed when the connection is made (:func:`with_fee_source`) because the
+    choice must not follow the token: fees booked per payment would be booked again by the
+    payout that settles them if adding a token switched the source. A connection made before
+    the setting existed keeps the old rule (payouts when it has a token). Raises InvalidInput
+    for any other value.
+    """
+    chosen = settings.get("fee_source")
+    if chosen is None:
+        return "payouts" if has_token else "payments"
+    if chosen not in FEE_SOURCES:
+        raise InvalidInput(
+            f"the Square setting fee_source is {chosen!r}; it must be payments or payouts",
+            field="fee_source",
+        )
+    return str(chosen)
+
+
+def with_fee_source(settings: Mapping[str, Any] | None, api_token: str | None) -> dict[str, Any]:
+    """A new Square connection's settings with ``fee_source`` fixed unless given: payouts when
+    it has a token to read the payouts' entries (exact fees), else payments. Raises
+    InvalidInput for a value that is neither."""
+    chosen = {"fee_source": "payouts" if api_token else "payments", **(settings or {})}
+    fee_source(chosen, has_token=bool(api_token))
+    return chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +104,15 @@ class Source:
     extra: Mapping[str, Any]
 
     @property
+    def fee_source(self) -> str | None:
+        """``payments`` or ``payouts`` as the worker read the setting; None when not told."""
+        chosen = self.extra.get("fee_source")
+        return chosen if chosen in FEE_SOURCES else None
+
+    @property
     def fees_from_payouts(self) -> bool:
         """True when payouts book the fees (see the module docstring)."""
-        return self.extra.get("fees_from_payouts") is True
+        return self.fee_source == "payouts"
 
 
 def square_money(obj: Obj, key: str, *, signed: bool = False) -> Money:

@@ -18,8 +18,11 @@ With the payout's entries (``extra["payout_entries"]``, fetched from
   its gross against suspense, for a person to classify, so the clearing account still follows
   the balance exactly.
 
-Without the entries the fees are unknown here: they were booked from each payment's
-``processing_fee`` (see :mod:`.square_objects`). A payout with a negative amount (Square took
+The entries are used only when the connection books fees from payouts (``fee_source``, see
+:mod:`.square_objects`). Otherwise the fees were booked from each payment's ``processing_fee``
+and the payout moves its net; with ``fee_source`` payouts but no API token to read the entries,
+the payout posts with ``fees_known=False`` and a notice, and the fees stay in clearing for a
+person to book. A payout with a negative amount (Square took
 money from the bank account to cover a negative balance) is an Adjustment credit: the money is
 back in the clearing account and a person matches it to the bank debit.
 """
@@ -146,7 +149,7 @@ def payout_settled(src: Source) -> Events:
     currency = amount.currency
     when = payout.timestamp("created_at")
     notices = _destination_notice(payout, payout_id)
-    known = src.extra.get("payout_entries") is not None
+    known = src.extra.get("payout_entries") is not None and src.fee_source != "payments"
     settled = _settled(src, payout_id, currency) if known else None
     if settled is not None and settled.net != amount:
         notices.append(
@@ -204,14 +207,23 @@ def payout_settled(src: Source) -> Events:
         if withheld.is_positive():
             events.append(Fee(f"{payout_id}:fees", when, withheld, "Square fees", payout_id))
     if not known:
-        notices.append(
-            Notice(
-                f"Square payout {payout_id}: fees come from the payments (no API token, so "
-                "the payout's entries were not read)",
-                {"payout": payout_id},
-            )
-        )
+        notices.append(_unknown_fees_notice(payout_id, src.fee_source))
     return events, notices
+
+
+def _unknown_fees_notice(payout_id: str, source: str | None) -> Notice:
+    if source == "payouts":
+        return Notice(
+            f"Square payout {payout_id}: its fees are not known. This connection books fees "
+            "from payouts (fee_source) but has no API token to read the payout's entries, so "
+            "none were booked; they stay in the Square clearing account for a person to book",
+            {"payout": payout_id, "fee_source": source},
+        )
+    return Notice(
+        f"Square payout {payout_id}: fees come from the payments (fee_source payments), so "
+        "the payout's entries were not read",
+        {"payout": payout_id},
+    )
 
 
 def _destination_notice(payout: Obj, payout_id: str) -> list[Notice]:

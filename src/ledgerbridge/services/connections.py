@@ -9,6 +9,7 @@ from typing import Any
 
 from ledgerbridge.clock import Clock, utcnow
 from ledgerbridge.connectors import connector_for
+from ledgerbridge.connectors.square_objects import with_fee_source
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.ledger.accounts import Account, AccountType
 from ledgerbridge.ledger.chart import CLEARING_CODE_START, clearing_role
@@ -78,6 +79,8 @@ def add_connection(
         raise InvalidInput(
             f"--api-url {api_url!r} must start with http:// or https://", field="api_url"
         )
+    if platform == "square":  # fixed now: adding a token later must not move the fees
+        settings = with_fee_source(settings, api_token)
     with UnitOfWork(db) as uow:
         uow.book.require()
         now = clock()
