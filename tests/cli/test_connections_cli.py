@@ -70,6 +70,9 @@ def test_settings_are_added_changed_and_removed_without_showing_secrets(
     assert shown["settings"] == {
         "notification_url": "https://books.example/webhooks/sq",
         "location_id": "L1",
+        # recorded when the connection was made without a token: adding one later does not
+        # move Square's fees from the payments to the payouts (they would count twice)
+        "fee_source": "payments",
     }
     assert "EAAA-token" not in out and "sig-key-1" not in out
     with UnitOfWork(connect(database_url)) as uow:
