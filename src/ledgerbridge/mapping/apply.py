@@ -13,6 +13,10 @@ through :func:`post_mapped`):
 3. **accounts**: the account map gets the mapping's defaults and rules, and the event's facts
    (currency, country, channel, customer, first gateway, dimensions, added fields); the posting
    rules add each line's own facts (SKU, tender gateway, tax jurisdiction …) when they ask.
+   A refund's payload rarely says where the order was sold, so a refund also gets the facts of
+   the order it refunds, as booked (its channel, country, customer, gateway, and the added fields
+   and dimensions recorded on the order's entries); the refund's own facts win. The rules that
+   routed the sale route its refund.
 4. **the entry**: entry-level dimensions go on the entry and on every line (a line's own
    dimensions win), per-line ones on the lines with that SKU; ``mapping_version`` names the
    version.
@@ -153,16 +157,23 @@ def apply_fields(document: MappingDocument, event: CanonicalEvent, raw: Any) -> 
     return _overridden(event, _fields(document, raw, _Found()))
 
 
+_ORDER_KINDS = frozenset({"order_paid", "order_pending", "order_edited"})
+"""Kinds of the entries that book an order (not its refunds or cancellation)."""
+
+
+def _order_facts(order: OrderSnapshot) -> dict[str, str | None]:
+    return {
+        "currency": order.currency,
+        "country": order.country,
+        "channel": order.source_name,
+        "customer": order.customer,
+        "gateway": order.payments[0].gateway if order.payments else None,
+    }
+
+
 def _canonical_facts(event: CanonicalEvent) -> dict[str, str | None]:
     if isinstance(event, OrderPaid | OrderPending | OrderEdited):
-        order = event.order
-        return {
-            "currency": order.currency,
-            "country": order.country,
-            "channel": order.source_name,
-            "customer": order.customer,
-            "gateway": order.payments[0].gateway if order.payments else None,
-        }
+        return _order_facts(event.order)
     if isinstance(event, Refund):
         gateway = event.payments[0].gateway if event.payments else None
         return {"currency": event.currency, "gateway": gateway}
@@ -213,6 +224,25 @@ def apply(document: MappingDocument, event: CanonicalEvent, raw: Any) -> Applied
         MappingProxyType(by_sku),
         tuple(found.notices),
     )
+
+
+def booked_facts(document: MappingDocument, prior: PriorState) -> dict[str, str]:
+    """The facts of the order as it was booked: its snapshot's, and the added fields and
+    entry-level dimensions ``document`` names, as the order's entries recorded them (the latest
+    booking wins). Empty when the order was never booked."""
+    if prior.order is None:
+        return {}
+    facts = {k: v for k, v in _order_facts(prior.order).items() if v is not None}
+    names = {name for name in document.fields if name in ADDED_FIELDS}
+    names |= {dim.name for dim in document.dimensions if dim.expression is not None}
+    for entry in prior.entries:
+        if entry.source.kind not in _ORDER_KINDS or entry.reverses is not None:
+            continue
+        for name in names:
+            value = entry.dimensions.get(name)
+            if isinstance(value, str):
+                facts[name] = value
+    return facts
 
 
 def with_mapping(accounts: AccountMap, document: MappingDocument, connection: str) -> AccountMap:
@@ -269,10 +299,13 @@ def post_mapped(
         )
         return entry, ()
     applied = apply(mapping.document, event, raw)
+    facts = applied.facts
+    if isinstance(applied.event, Refund):
+        facts = {**booked_facts(mapping.document, prior), **facts}
     entry = post(
         applied.event,
         connection=connection,
-        accounts=accounts.with_facts(applied.facts, sku_facts=applied.by_sku),
+        accounts=accounts.with_facts(facts, sku_facts=applied.by_sku),
         rates=rates,
         base_currency=base_currency,
         prior=prior,

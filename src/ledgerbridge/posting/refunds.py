@@ -16,6 +16,14 @@
   the platform lists no tender;
 * ``Dr clearing / Cr processing_fees`` for a processing fee the gateway gave back.
 
+Account rules route a refund as they routed the sale it undoes: the refund's lines ask with the
+facts the booked order's lines had. A returned line's tax asks with the jurisdiction of the order
+line it came from (matched by SKU, else title) when that line was taxed in one jurisdiction, else
+with the order's one jurisdiction when it had only one, else with none (the role's default:
+a refunded amount cannot honestly be split over jurisdictions the platform did not name).
+Refunded shipping asks with the order's shipping method when it had one. Without rules these
+facts change nothing.
+
 The platform's refunded amount is taken as given, with the rounding rule of :mod:`.figures`
 (one minor unit per refunded line, plus one). A refund of nothing (a restock with no money back)
 changes no balance and posts nothing. A refund of an order never posted raises the retryable
@@ -31,7 +39,9 @@ tax 1.60, 21.60 back to the card through stripe, and stripe returns 0.30 of its 
 
 from __future__ import annotations
 
-from ledgerbridge.events import PaymentKind, Refund
+from collections.abc import Iterable
+
+from ledgerbridge.events import OrderLine, OrderSnapshot, PaymentKind, Refund, RefundLine, TaxLine
 from ledgerbridge.ledger.chart import Role
 from ledgerbridge.ledger.entries import JournalEntry
 from ledgerbridge.money import Money
@@ -57,7 +67,7 @@ def post_refund(event: Refund, ctx: PostingContext, prior: PriorState) -> Journa
     if event.amount.is_zero() and not any(p.amount.is_positive() for p in event.payments):
         return None
     name = prior.order.name if prior.order is not None else event.order_id
-    drafts = [*_returned(event, ctx), *_paid_back(event, ctx)]
+    drafts = [*_returned(event, ctx, prior.order), *_paid_back(event, ctx)]
     residual = total(drafts, event.currency)
 
     def fail(limit: Money) -> RefundDoesNotAddUp:
@@ -88,32 +98,85 @@ def _net_of_tax(event: Refund, amount: Money, tax: Money) -> Money:
     return amount - tax if event.taxes_included else amount
 
 
-def _returned(event: Refund, ctx: PostingContext) -> list[Draft]:
+def _only(values: Iterable[str | None]) -> str | None:
+    """The one value all of ``values`` share; None when there are none or several."""
+    distinct = {value for value in values if value is not None}
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def _where(tax: TaxLine) -> str:
+    """A tax line as the sale's rules saw it: its jurisdiction code, else its title."""
+    return tax.jurisdiction or tax.title
+
+
+def _order_jurisdiction(order: OrderSnapshot | None) -> str | None:
+    """The order's one tax jurisdiction, if it was taxed in exactly one."""
+    if order is None:
+        return None
+    taxes = [t for line in order.lines for t in line.taxes]
+    taxes += [t for ship in order.shipping for t in ship.taxes]
+    return _only(_where(t) for t in taxes or order.order_taxes)
+
+
+def _ordered(order: OrderSnapshot | None, line: RefundLine) -> list[OrderLine]:
+    """The order lines a refunded line came from: same SKU, else same title."""
+    if order is None:
+        return []
+    if line.sku is not None:
+        by_sku = [ordered for ordered in order.lines if ordered.sku == line.sku]
+        if by_sku:
+            return by_sku
+    return [ordered for ordered in order.lines if ordered.title == line.title]
+
+
+def _returned(event: Refund, ctx: PostingContext, order: OrderSnapshot | None) -> list[Draft]:
     """The debits for what the customer gets back, and the restocking fee kept."""
-    returns, tax = ctx.role(Role.SALES_RETURNS), ctx.role(Role.SALES_TAX_PAYABLE)
+    returns = ctx.role(Role.SALES_RETURNS)
+    jurisdiction = _order_jurisdiction(order)
     drafts: list[Draft] = []
     for line in event.lines:
         key = f"line:{line.sku or line.title}"
+        ordered = _ordered(order, line)
         drafts.append(
             debit(
-                ctx.role(Role.SALES_RETURNS, sku=line.sku),
+                ctx.role(
+                    Role.SALES_RETURNS,
+                    sku=line.sku,
+                    product_type=_only(o.product_type for o in ordered),
+                ),
                 _net_of_tax(event, line.subtotal, line.tax),
                 f"Returned: {line.title} × {line.quantity}",
                 key=key,
                 sku=line.sku,
             )
         )
-        drafts.append(debit(tax, line.tax, f"Tax on {line.title}", key=key))
-    if event.shipping is not None:
-        shipping_tax = event.shipping_tax or Money.zero(event.currency)
+        where = _only(_where(t) for o in ordered for t in o.taxes) or jurisdiction
         drafts.append(
             debit(
-                ctx.role(Role.SHIPPING_INCOME),
+                ctx.role(Role.SALES_TAX_PAYABLE, tax_jurisdiction=where),
+                line.tax,
+                f"Tax on {line.title}",
+                key=key,
+            )
+        )
+    if event.shipping is not None:
+        shipping_tax = event.shipping_tax or Money.zero(event.currency)
+        ships = order.shipping if order is not None else ()
+        drafts.append(
+            debit(
+                ctx.role(Role.SHIPPING_INCOME, shipping_method=_only(s.title for s in ships)),
                 _net_of_tax(event, event.shipping, shipping_tax),
                 "Shipping refunded",
             )
         )
-        drafts.append(debit(tax, shipping_tax, "Tax on shipping"))
+        where = _only(_where(t) for s in ships for t in s.taxes) or jurisdiction
+        drafts.append(
+            debit(
+                ctx.role(Role.SALES_TAX_PAYABLE, tax_jurisdiction=where),
+                shipping_tax,
+                "Tax on shipping",
+            )
+        )
     if event.adjustment is not None:
         drafts.append(debit(returns, event.adjustment, "Refund adjustment", key="adjustment"))
     if event.restocking_fee is not None:
