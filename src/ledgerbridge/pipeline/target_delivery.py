@@ -14,6 +14,10 @@ Exactly once, in two ways:
   write; finding one, it adopts it instead of writing again. What remains: if someone edits or
   deletes those rows in the target between the crash and the retry, the retry cannot recognise
   them and writes the entry again.
+
+Either way only the writer that still holds the outbox row's lease commits: ``before_commit``
+checks the lease and aborts otherwise, so a delivery that outlived its lease while another
+writer delivered the row does not write the entry a second time.
 """
 
 from __future__ import annotations
@@ -79,7 +83,11 @@ def deliver(
     before_commit: Callable[[], None],
 ) -> Written:
     """Write ``rows`` into the target unless they are there already; raises DeliveryRefused,
-    DeliveryRaced, or SQLAlchemy's errors for an unreachable target."""
+    DeliveryRaced, or SQLAlchemy's errors for an unreachable target.
+
+    ``before_commit`` runs after the rows are written and before the target commit; whatever
+    it raises rolls the target transaction back and propagates, which is how a writer that
+    lost its lease on the outbox row writes nothing."""
     dialect = conn.dialect.name
     transaction = conn.begin()
     try:

@@ -14,6 +14,12 @@ A target that cannot be reached keeps its rows ``pending`` with growing waits
 After ``max_attempts`` a row is ``failed``, as is at once a row the target refuses for good
 (a value that does not fit, a constraint): visible in ``connections list``, never dropped, and
 requeued with :func:`requeue_failed` once fixed.
+
+A delivery that outlives its lease (blocked on a lock in the target, say) may find that another
+writer has claimed the row since. Every mark is conditional on the claim
+(:class:`~ledgerbridge.store.outbox.Claim`), and the mark taken just before the target commit
+aborts the target transaction when the claim is gone, so the late writer writes nothing and
+touches nothing: its outcome says ``lease_lost`` and is not counted as a failure.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from ledgerbridge.pipeline.loop import PollingLoop, drain
 from ledgerbridge.pipeline.retry import RetryPolicy
 from ledgerbridge.pipeline.target_delivery import DeliveryRefused, EntryRows, deliver
 from ledgerbridge.store.database import Database
-from ledgerbridge.store.outbox import OutboxRow, OutboxStatus
+from ledgerbridge.store.outbox import Claim, OutboxRow, OutboxStatus
 from ledgerbridge.store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("ledgerbridge.target")
@@ -60,6 +66,18 @@ class TargetOutcome:
     """True when this attempt wrote rows; False for a redelivery found already in place."""
     ref: str | None = None
     error: str | None = None
+    lease_lost: bool = False
+    """True when another writer claimed the row while this one worked on it: this attempt
+    left the row (and, unless ``written``, the target) as it found them; ``status`` is the
+    row's status as the other writer left it."""
+
+
+LEASE_LOST = "another writer took this row over after its lease ran out"
+
+
+class _LeaseLost(Exception):
+    """Raised just before the target commit when the claim is gone; the target transaction
+    rolls back."""
 
 
 def _permanent(exc: BaseException) -> bool:
@@ -81,7 +99,8 @@ def _message(exc: BaseException) -> str:
 class TargetDispatcher:
     """Delivers due outbox rows. ``lease`` bounds how long a crashed writer's rows wait
     before another writer takes them over; a delivery must finish well within it (a late
-    finish is safe: the second writer finds the rows already there)."""
+    finish writes nothing: the marks are conditional on the claim, and losing it before the
+    target commit rolls the target transaction back)."""
 
     def __init__(
         self,
@@ -102,17 +121,17 @@ class TargetDispatcher:
         self._engines: dict[str, Engine] = {}
         self._tables: dict[tuple[str, str, str | None], ReflectedTable] = {}
 
-    def claim(self) -> list[int]:
+    def claim(self) -> list[Claim]:
         with UnitOfWork(self.db) as uow:
-            ids = uow.outbox.claim(now=self.clock(), lease=self.lease, limit=self.batch)
+            claims = uow.outbox.claim(now=self.clock(), lease=self.lease, limit=self.batch)
             uow.commit()
-        return ids
+        return claims
 
     def run_once(self) -> list[TargetOutcome]:
         """Claim one batch of due rows and deliver each; returns what happened. The target's
         tables are reflected afresh for every batch, so a changed target is seen at once."""
         self._tables.clear()
-        return [self.process(outbox_id) for outbox_id in self.claim()]
+        return [self.process(claim) for claim in self.claim()]
 
     def drain(self, *, max_rounds: int = 1000) -> list[TargetOutcome]:
         """Deliver until nothing is due (tests); retries not yet due wait."""
@@ -123,13 +142,17 @@ class TargetDispatcher:
             engine.dispose()
         self._engines.clear()
 
-    def process(self, outbox_id: int) -> TargetOutcome:
+    def process(self, claim: Claim) -> TargetOutcome:
         try:
-            outcome = self._deliver(outbox_id)
+            outcome = self._deliver(claim)
+        except _LeaseLost:
+            outcome = self._lost(claim, written=False)
         except Exception as exc:  # every failure is recorded on the row, none is lost
-            outcome = self._failed(outbox_id, exc)
-        bound = log.bind(outbox_id=outbox_id, entry_id=outcome.entry_id)
-        if outcome.status is OutboxStatus.DELIVERED:
+            outcome = self._failed(claim, exc)
+        bound = log.bind(outbox_id=claim.id, entry_id=outcome.entry_id)
+        if outcome.lease_lost:
+            bound.warning("target row taken over by another writer", written=outcome.written)
+        elif outcome.status is OutboxStatus.DELIVERED:
             bound.info("entry written to target", ref=outcome.ref, written=outcome.written)
         elif outcome.error is not None:
             bound.warning(
@@ -137,17 +160,19 @@ class TargetDispatcher:
             )
         return outcome
 
-    def _deliver(self, outbox_id: int) -> TargetOutcome:
+    def _deliver(self, claim: Claim) -> TargetOutcome:
         with UnitOfWork(self.db, read_only=True) as uow:
-            row = uow.outbox.get(outbox_id)
-            if row.status is not OutboxStatus.PENDING:
-                return TargetOutcome(row.id, row.entry_id, row.status)
+            row = uow.outbox.get(claim.id)
+            if not uow.outbox.holds(claim):
+                return TargetOutcome(
+                    row.id, row.entry_id, row.status, error=LEASE_LOST, lease_lost=True
+                )
             posted = uow.entries.get(row.entry_id)
             subject = uow.outbox.entry_subject(row.entry_id)
             document = uow.outbox.mapping_document(row.connection_id, row.mapping_version)
         section_data = (document or {}).get("target")
         if not section_data:
-            return self._skip(row, f"mapping version {row.mapping_version} has no target")
+            return self._skip(claim, row, f"mapping version {row.mapping_version} has no target")
         section = parse_target(section_data)
         rows = EntryRows(
             entry_document(
@@ -160,6 +185,7 @@ class TargetDispatcher:
         if recheck:
             with UnitOfWork(self.db, read_only=True) as uow:
                 taken = uow.outbox.refs_taken(section.label, other_than=row.id)
+        held = [claim]
         with target_connection(self._engine(section.url), section.url) as conn:
             header, lines = self._reflect(conn, section)
             written = deliver(
@@ -170,13 +196,18 @@ class TargetDispatcher:
                 rows,
                 recheck=recheck,
                 taken=taken,
-                before_commit=lambda: self._mark_sent(row.id),
+                before_commit=lambda: held.append(self._mark_sent(claim)),
             )
         with UnitOfWork(self.db) as uow:
-            uow.outbox.mark_delivered(
-                row.id, now=self.clock(), target_table=section.label, target_ref=written.ref
+            marked = uow.outbox.mark_delivered(
+                held[-1], now=self.clock(), target_table=section.label, target_ref=written.ref
             )
             uow.commit()
+        if not marked:
+            # The target committed, but the renewed lease ran out before this mark and another
+            # writer claimed the row: sent_at is set, so it adopts these rows (without a key) or
+            # finds the key, and writes nothing again.
+            return self._lost(claim, written=written.inserted)
         return TargetOutcome(
             row.id, row.entry_id, OutboxStatus.DELIVERED, written=written.inserted, ref=written.ref
         )
@@ -204,38 +235,56 @@ class TargetDispatcher:
         conn.rollback()  # reflection opened a transaction; the delivery begins its own
         return found[0], found[1]
 
-    def _mark_sent(self, outbox_id: int) -> None:
+    def _mark_sent(self, claim: Claim) -> Claim:
+        """Note the coming target commit and renew the lease; raises _LeaseLost (rolling the
+        target transaction back) when another writer holds the row now."""
         with UnitOfWork(self.db) as uow:
-            uow.outbox.mark_sent(outbox_id, now=self.clock())
+            renewed = uow.outbox.mark_sent(claim, now=self.clock(), lease=self.lease)
             uow.commit()
+        if renewed is None:
+            raise _LeaseLost
+        return renewed
 
-    def _skip(self, row: OutboxRow, reason: str) -> TargetOutcome:
+    def _lost(self, claim: Claim, *, written: bool) -> TargetOutcome:
+        with UnitOfWork(self.db, read_only=True) as uow:
+            row = uow.outbox.get(claim.id)
+        return TargetOutcome(
+            row.id, row.entry_id, row.status, written=written, error=LEASE_LOST, lease_lost=True
+        )
+
+    def _skip(self, claim: Claim, row: OutboxRow, reason: str) -> TargetOutcome:
         with UnitOfWork(self.db) as uow:
-            uow.outbox.mark_skipped(row.id, reason=reason)
+            marked = uow.outbox.mark_skipped(claim, reason=reason)
             uow.commit()
+        if not marked:
+            return self._lost(claim, written=False)
         return TargetOutcome(row.id, row.entry_id, OutboxStatus.SKIPPED, error=reason)
 
-    def _failed(self, outbox_id: int, exc: Exception) -> TargetOutcome:
+    def _failed(self, claim: Claim, exc: Exception) -> TargetOutcome:
         message = _message(exc)
         if not isinstance(exc, LedgerBridgeError | TargetUnreachable | SQLAlchemyError):
-            log.exception("unexpected failure while writing to a target", outbox_id=outbox_id)
+            log.exception("unexpected failure while writing to a target", outbox_id=claim.id)
         with UnitOfWork(self.db) as uow:
-            row = uow.outbox.get(outbox_id)
+            row = uow.outbox.get(claim.id)
             attempts = row.attempts + 1
             if _permanent(exc) or self.policy.exhausted(attempts):
-                uow.outbox.mark_failed(outbox_id, attempts=attempts, error=message)
+                marked = uow.outbox.mark_failed(claim, attempts=attempts, error=message)
                 status = OutboxStatus.FAILED
             else:
                 wait = self.policy.delay(attempts, rng=self.rng)
-                uow.outbox.mark_retry(
-                    outbox_id,
+                marked = uow.outbox.mark_retry(
+                    claim,
                     attempts=attempts,
                     next_attempt_at=self.clock() + wait,
                     error=message,
                 )
                 status = OutboxStatus.PENDING
             uow.commit()
-        return TargetOutcome(outbox_id, row.entry_id, status, error=message)
+        if not marked:
+            # Another writer holds (or has finished) the row; what went wrong here is not its
+            # outcome, e.g. the unique key it already wrote.
+            return self._lost(claim, written=False)
+        return TargetOutcome(claim.id, row.entry_id, status, error=message)
 
 
 def requeue_failed(db: Database, *, connection: str | None = None, clock: Clock = utcnow) -> int:

@@ -11,6 +11,11 @@ claims due rows with a lease, exactly like the inbox worker, and marks each one:
 * ``failed`` — attempts exhausted or the target refused the rows for good; a person reads
   ``last_error``, fixes the mapping or the target, and requeues it;
 * ``skipped`` — the entry's mapping version has no ``target`` section.
+
+A claim's lease is also its token: the exact ``claimed_until`` it wrote (:class:`Claim`). Every
+mark applies only while the row is still ``pending`` and still carries that token, and says
+whether it did; a writer whose lease ran out and whose row another writer claimed since
+changes nothing on the row (and the writer aborts its target transaction).
 """
 
 from __future__ import annotations
@@ -51,6 +56,16 @@ class OutboxRow:
     last_error: str | None
     created_at: dt.datetime
     delivered_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One leased row. ``token`` is the ``claimed_until`` value this claim wrote: a later
+    claim of the same row writes a later one, so the row carries ``token`` exactly as long as
+    no other writer has taken it over."""
+
+    id: int
+    token: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +155,12 @@ class TargetOutbox:
             statement = statement.where(target_outbox.c.connection_id == connection_id)
         return [_to_row(row) for row in self.conn.execute(statement)]
 
-    def claim(self, *, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[int]:
-        """Lease up to ``limit`` due rows to the caller, in posting order."""
+    def claim(self, *, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Claim]:
+        """Lease up to ``limit`` due rows to the caller, in posting order. A row is due again
+        only once ``claimed_until`` has passed, so a new claim's token is always later than
+        the one it replaces (``lease`` must be positive)."""
+        if lease <= dt.timedelta(0):
+            raise ValueError("a lease must be positive")
         due = (
             select(target_outbox.c.id)
             .where(
@@ -155,23 +174,36 @@ class TargetOutbox:
         if self.conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         ids = [int(i) for i in self.conn.execute(due).scalars()]
+        token = now + lease
         if ids:
             self.conn.execute(
-                update(target_outbox)
-                .where(target_outbox.c.id.in_(ids))
-                .values(claimed_until=now + lease)
+                update(target_outbox).where(target_outbox.c.id.in_(ids)).values(claimed_until=token)
             )
-        return ids
+        return [Claim(i, token) for i in ids]
 
-    def mark_sent(self, outbox_id: int, *, now: dt.datetime) -> None:
-        """Record, before the target commit, that this attempt may leave rows behind."""
-        self._set(outbox_id, sent_at=now)
+    def holds(self, claim: Claim) -> bool:
+        """Whether ``claim`` is still the row's lease and the row still waits for delivery."""
+        found = self.conn.execute(
+            select(target_outbox.c.id).where(*self._held(claim))
+        ).one_or_none()
+        return found is not None
+
+    def mark_sent(self, claim: Claim, *, now: dt.datetime, lease: dt.timedelta) -> Claim | None:
+        """Record, just before the target commit, that this attempt may leave rows behind,
+        and renew the lease from ``now`` so no other writer claims the row while the target
+        commits; returns the renewed claim, or None when the lease was lost (another writer
+        claimed the row, or it is no longer pending): the caller must then not commit."""
+        renewed = Claim(claim.id, now + lease)
+        if self._set(claim, sent_at=now, claimed_until=renewed.token):
+            return renewed
+        return None
 
     def mark_delivered(
-        self, outbox_id: int, *, now: dt.datetime, target_table: str, target_ref: str
-    ) -> None:
-        self._set(
-            outbox_id,
+        self, claim: Claim, *, now: dt.datetime, target_table: str, target_ref: str
+    ) -> bool:
+        """False when the lease was lost meanwhile (the row is left to its new holder)."""
+        return self._set(
+            claim,
             status=OutboxStatus.DELIVERED.value,
             delivered_at=now,
             target_table=target_table,
@@ -182,28 +214,29 @@ class TargetOutbox:
         )
 
     def mark_retry(
-        self, outbox_id: int, *, attempts: int, next_attempt_at: dt.datetime, error: str
-    ) -> None:
-        self._set(
-            outbox_id,
+        self, claim: Claim, *, attempts: int, next_attempt_at: dt.datetime, error: str
+    ) -> bool:
+        return self._set(
+            claim,
             attempts=attempts,
             next_attempt_at=next_attempt_at,
             last_error=error,
             claimed_until=None,
         )
 
-    def mark_failed(self, outbox_id: int, *, attempts: int, error: str) -> None:
-        self._set(
-            outbox_id,
+    def mark_failed(self, claim: Claim, *, attempts: int, error: str) -> bool:
+        """False when the lease was lost: a row another writer delivered stays delivered."""
+        return self._set(
+            claim,
             status=OutboxStatus.FAILED.value,
             attempts=attempts,
             last_error=error,
             claimed_until=None,
         )
 
-    def mark_skipped(self, outbox_id: int, *, reason: str) -> None:
-        self._set(
-            outbox_id, status=OutboxStatus.SKIPPED.value, last_error=reason, claimed_until=None
+    def mark_skipped(self, claim: Claim, *, reason: str) -> bool:
+        return self._set(
+            claim, status=OutboxStatus.SKIPPED.value, last_error=reason, claimed_until=None
         )
 
     def requeue(
@@ -274,7 +307,14 @@ class TargetOutbox:
         ).scalar_one_or_none()
         return dict(document) if document is not None else None
 
-    def _set(self, outbox_id: int, **values: Any) -> None:
-        self.conn.execute(
-            update(target_outbox).where(target_outbox.c.id == outbox_id).values(**values)
+    def _held(self, claim: Claim) -> tuple[Any, ...]:
+        return (
+            target_outbox.c.id == claim.id,
+            target_outbox.c.status == OutboxStatus.PENDING.value,
+            target_outbox.c.claimed_until == claim.token,
         )
+
+    def _set(self, claim: Claim, **values: Any) -> bool:
+        """Update the row only while ``claim`` holds it; whether it did."""
+        result = self.conn.execute(update(target_outbox).where(*self._held(claim)).values(**values))
+        return int(result.rowcount) == 1
