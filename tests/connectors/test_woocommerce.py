@@ -420,6 +420,13 @@ class TestParseIgnoredAndErrors:
             woo.parse("order.created", body(data))
         assert caught.value.field == "line_items[1].subtotal"
 
+    def test_a_tax_too_large_for_any_amount_names_its_field(self) -> None:
+        payload = fixture_json("woocommerce_order_coupon_two_rates.json")
+        payload["line_items"][0]["taxes"][0]["total"] = 1e26
+        with pytest.raises(PayloadInvalid) as caught:
+            woo.parse("order.updated", body(payload))
+        assert caught.value.field == "line_items[0].taxes[0].total"
+
     def test_malformed_json_names_the_body(self) -> None:
         with pytest.raises(PayloadInvalid) as caught:
             woo.parse("order.created", b'{"id": 727, "status": ')

@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from decimal import InvalidOperation
 from typing import Any
 
 from ledgerbridge.connectors.payload import Obj, currency_at, invalid, total
@@ -64,7 +65,11 @@ def _line_taxes(
         if tax.raw("total") in (None, ""):
             continue
         number = tax.decimal("total")
-        if number != number.quantize(quantum(currency)):
+        try:
+            rounded = number.quantize(quantum(currency))
+        except InvalidOperation:  # more digits than any amount has
+            raise invalid(tax.at("total"), f"{number} is too large to be an amount") from None
+        if number != rounded:
             return None
         title, code = rates.get(tax.opt_text("id") or "", ("Tax", None))
         taxes.append(TaxLine(title, tax.money("total", currency), jurisdiction=code))
