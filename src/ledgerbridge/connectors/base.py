@@ -115,6 +115,10 @@ class Delivery:
     """The platform's id of the object the delivery is about (order, charge, payout)."""
 
 
+Events = tuple[list[CanonicalEvent], list[Notice]]
+"""What a connector's object parsers return before they become a :class:`ParseResult`."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     """Events to post, and notices a person should see (missing detail, totals that disagree)."""
@@ -203,22 +207,25 @@ def load_json(body: bytes) -> Any:
         raise PayloadInvalid("body is nested too deeply to read", field="body") from None
 
 
-def dump_json(value: Any) -> bytes:
-    """JSON bytes of a value read with :func:`load_json`, every ``Decimal`` written back as the
-    number it was (``json.dumps`` can only quote it or pass it through a float). A resource cut
-    out of an API list, or API detail kept beside a delivery, reads back exactly as it came."""
-    return _encode(value).encode("utf-8")
+def dump_json(value: Any, *, decimals_as_text: bool = False) -> bytes:
+    """Compact JSON bytes of a value read with :func:`load_json`, every ``Decimal`` written back
+    exactly: as the number it was, or with ``decimals_as_text`` as a string (``"5.40"``, for
+    bodies whose readers keep amounts as text). ``json.dumps`` alone could only pass it through a
+    float. A resource cut out of an API list, or API detail kept beside a delivery, reads back
+    exactly as it came."""
+    return _encode(value, decimals_as_text).encode("utf-8")
 
 
-def _encode(value: Any) -> str:
+def _encode(value: Any, as_text: bool) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise PayloadInvalid(f"{value} cannot be written as JSON", field="body")
-        return str(value)
+        return json.dumps(str(value)) if as_text else str(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
+        parts = (f"{json.dumps(str(k))}:{_encode(v, as_text)}" for k, v in value.items())
+        return "{" + ",".join(parts) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
+        return "[" + ",".join(_encode(v, as_text) for v in value) + "]"
     return json.dumps(value)
 
 

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from ledgerbridge.connectors.payload import Obj, currency_at, invalid
 from ledgerbridge.errors import LedgerBridgeError
-from ledgerbridge.events import CanonicalEvent, Notice
+from ledgerbridge.events import Notice
 from ledgerbridge.money import Money
 
 OFFLINE_METHODS = frozenset(
@@ -45,7 +45,6 @@ OFFLINE_METHODS = frozenset(
 )
 _SLUG = re.compile(r"[^a-z0-9]+")
 
-Events = tuple[list[CanonicalEvent], list[Notice]]
 """What an order or refund reads as: the events to post and the notices to show."""
 
 

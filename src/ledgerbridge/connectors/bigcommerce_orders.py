@@ -36,9 +36,9 @@ Refunds are read by :mod:`.bigcommerce_refunds`.
 
 from __future__ import annotations
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.bigcommerce_amounts import (
     OFFLINE_METHODS,
-    Events,
     amount,
     gateway_slug,
     order_currency,

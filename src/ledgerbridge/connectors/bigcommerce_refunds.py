@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.bigcommerce_amounts import (
     OFFLINE_METHODS,
-    Events,
     amount,
     gateway_slug,
     order_currency,

@@ -49,6 +49,7 @@ from typing import Any, ClassVar
 
 from ledgerbridge.connectors.base import (
     Delivery,
+    Events,
     ParseResult,
     UnsupportedTopic,
     load_object,
@@ -58,7 +59,6 @@ from ledgerbridge.connectors.payload import Obj, invalid
 from ledgerbridge.connectors.paypal_certs import CertificateStore
 from ledgerbridge.connectors.paypal_disputes import capture_reversed, dispute_stage
 from ledgerbridge.connectors.paypal_objects import (
-    Events,
     Source,
     capture_completed,
     refund_completed,

@@ -26,9 +26,9 @@ and cannot meet its case; a capture disputed twice shares the keys of its first 
 
 from __future__ import annotations
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj
 from ledgerbridge.connectors.paypal_objects import (
-    Events,
     Source,
     capture_of_refund,
     money_of,

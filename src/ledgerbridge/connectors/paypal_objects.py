@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj, invalid, total
 from ledgerbridge.events import (
     CanonicalEvent,
@@ -40,7 +41,6 @@ from ledgerbridge.events import (
 )
 from ledgerbridge.money import Money
 
-Events = tuple[list[CanonicalEvent], list[Notice]]
 GATEWAY = "paypal"
 CAPTURED = frozenset({"COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "REVERSED"})
 """Capture states in which the money was taken (a capture fetched after a refund says so)."""

@@ -19,8 +19,9 @@ negative).
 
 from __future__ import annotations
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj
-from ledgerbridge.connectors.paypal_objects import Events, money_back, money_of, sale
+from ledgerbridge.connectors.paypal_objects import money_back, money_of, sale
 from ledgerbridge.events import (
     Notice,
     Payout,

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 
 from ledgerbridge.connectors.base import (
     Delivery,
+    Events,
     ParseResult,
     SignatureInvalid,
     UnsupportedTopic,
@@ -54,7 +55,6 @@ from ledgerbridge.connectors.base import (
 )
 from ledgerbridge.connectors.payload import Obj, invalid
 from ledgerbridge.connectors.square_objects import (
-    Events,
     Source,
     dispute_stage,
     payment_completed,

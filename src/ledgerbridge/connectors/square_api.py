@@ -22,13 +22,11 @@ the connection is made; see :func:`.square_objects.fee_source`).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ledgerbridge.connectors.base import PayloadInvalid, PlatformUnavailable, load_object
+from ledgerbridge.connectors.base import PayloadInvalid, PlatformUnavailable, dump_json, load_object
 from ledgerbridge.connectors.square_objects import fee_source
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.sync.http import ApiClient
@@ -105,12 +103,7 @@ def object_bytes(item: Mapping[str, Any]) -> bytes:
     """One API object as JSON bytes for the inbox. Square money is integer minor units; a
     fraction anywhere else (read as Decimal) is written back as a string, never a float."""
 
-    def exact(value: object) -> str:
-        if isinstance(value, Decimal):
-            return str(value)
-        raise TypeError(f"{type(value).__name__} is not JSON")
-
-    return json.dumps(item, default=exact, separators=(",", ":")).encode("utf-8")
+    return dump_json(item, decimals_as_text=True)
 
 
 def _payout_id(body: bytes) -> str | None:

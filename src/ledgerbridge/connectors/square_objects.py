@@ -40,6 +40,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj, invalid, money_at
 from ledgerbridge.errors import InvalidInput
 from ledgerbridge.events import (
@@ -57,8 +58,6 @@ from ledgerbridge.events import (
     Refund,
 )
 from ledgerbridge.money import Money, exponent
-
-Events = tuple[list[CanonicalEvent], list[Notice]]
 
 GATEWAY = "square"
 OUTSIDE_SQUARE = frozenset({"CASH", "EXTERNAL"})

@@ -32,8 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj, invalid, total
-from ledgerbridge.connectors.square_objects import Events, Source, square_money
+from ledgerbridge.connectors.square_objects import Source, square_money
 from ledgerbridge.events import Adjustment, CanonicalEvent, Fee, Notice, Payout, PayoutComponent
 from ledgerbridge.money import Money
 

@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 
 from ledgerbridge.connectors.base import (
     Delivery,
+    Events,
     ParseResult,
     SignatureInvalid,
     TimestampOutsideTolerance,
@@ -53,7 +54,6 @@ from ledgerbridge.connectors.base import (
 from ledgerbridge.connectors.payload import Obj, invalid
 from ledgerbridge.connectors.stripe_balance import dispute_stage, payout_paid
 from ledgerbridge.connectors.stripe_objects import (
-    Events,
     Source,
     charge_paid,
     charge_refunded,

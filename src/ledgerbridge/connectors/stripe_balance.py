@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj, invalid, total
 from ledgerbridge.connectors.stripe_money import stripe_money
-from ledgerbridge.connectors.stripe_objects import Events, Source, ref_id
+from ledgerbridge.connectors.stripe_objects import Source, ref_id
 from ledgerbridge.events import (
     Adjustment,
     CanonicalEvent,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ledgerbridge.connectors.base import Events
 from ledgerbridge.connectors.payload import Obj, invalid
 from ledgerbridge.connectors.stripe_money import (
     stripe_money,
@@ -51,8 +52,6 @@ from ledgerbridge.events import (
     TaxLine,
 )
 from ledgerbridge.money import Money
-
-Events = tuple[list[CanonicalEvent], list[Notice]]
 
 
 @dataclass(frozen=True, slots=True)

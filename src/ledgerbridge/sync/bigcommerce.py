@@ -27,13 +27,11 @@ be read twice, which the inbox key absorbs. Rate limits: see
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, ClassVar
 
-from ledgerbridge.connectors.base import PayloadInvalid
+from ledgerbridge.connectors.base import PayloadInvalid, dump_json
 from ledgerbridge.connectors.bigcommerce_api import PAGE_SIZE, BigCommerceClient
 from ledgerbridge.sync.base import Page, Pulled, Stream, SyncSource
 from ledgerbridge.sync.http import ApiClient
@@ -42,15 +40,9 @@ ORDER_TOPIC = "store/order/updated"
 REFUND_TOPIC = "store/order/refund/created"
 
 
-def _exact(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 def compose(parts: dict[str, Any]) -> bytes:
     """The pulled body: JSON, with API decimals kept exact (as strings)."""
-    return json.dumps(parts, default=_exact, separators=(",", ":")).encode()
+    return dump_json(parts, decimals_as_text=True)
 
 
 def _client(client: ApiClient) -> BigCommerceClient:

@@ -31,13 +31,12 @@ with the *Transaction search* permission; ``api_url`` defaults to ``https://api-
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ledgerbridge.clock import Clock, utcnow
-from ledgerbridge.connectors.base import PayloadInvalid, PlatformRequestFailed
+from ledgerbridge.connectors.base import PayloadInvalid, PlatformRequestFailed, dump_json
 from ledgerbridge.connectors.paypal_api import (
     DEFAULT_API,
     ClientCredentials,
@@ -74,12 +73,6 @@ def _read_cursor(cursor: str) -> tuple[dt.datetime, dt.datetime, int]:
         )
     except ValueError:
         raise PayloadInvalid(f"PayPal sync cursor {cursor!r} is not start|end|page") from None
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)
 
 
 class TransactionStream:
@@ -149,7 +142,7 @@ def _received(info: dict[str, Any]) -> bool:
 
 
 def _row_bytes(row: dict[str, Any]) -> bytes:
-    return json.dumps(row, default=_json_default, separators=(",", ":")).encode()
+    return dump_json(row, decimals_as_text=True)
 
 
 def _resource(client: ApiClient, path: str) -> bytes | None:
